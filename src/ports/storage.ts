@@ -1,0 +1,45 @@
+// Storage port: a node's durable state — per-key version records, indexed by ring partition,
+// plus small metadata records (node id, membership view, hints).
+//
+// Adapters: memory and IndexedDB (one database per node: `dynamo-<room>-<nodeId>`). Every write
+// resolves only once it is durable (for IndexedDB: the transaction's `complete` event).
+
+export { StorageFullError, ClosedError } from './errors';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One key's stored state. `value` is the core's serialized sibling set; storage never looks inside. */
+export interface KeyRecord {
+  key: string;
+  /** The ring partition the key hashes to; lets anti-entropy and handoff scan one partition. */
+  partition: number;
+  value: Json;
+}
+
+export interface ScanPage {
+  records: KeyRecord[];
+  /** Pass back as `after` to continue; undefined when the partition is exhausted. */
+  next: string | undefined;
+}
+
+export interface Storage {
+  get(key: string): Promise<KeyRecord | undefined>;
+  /** Writes one record atomically. */
+  put(record: KeyRecord): Promise<void>;
+  /** Writes all records in one atomic batch. */
+  putMany(records: KeyRecord[]): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Keys of one partition in ascending key order, strictly after `after`, at most `limit` of them. */
+  scanPartition(partition: number, opts?: { after?: string; limit?: number }): Promise<ScanPage>;
+  /** Number of key records held. */
+  count(): Promise<number>;
+
+  getMeta(name: string): Promise<Json | undefined>;
+  putMeta(name: string, value: Json): Promise<void>;
+  deleteMeta(name: string): Promise<void>;
+  /** Metadata records whose name starts with `prefix`, in ascending name order. */
+  listMeta(prefix: string): Promise<Array<{ name: string; value: Json }>>;
+
+  /** Releases the store; later calls reject with ClosedError. Data stays. */
+  close(): Promise<void>;
+}

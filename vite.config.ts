@@ -1,0 +1,23 @@
+// Vite build: two pages, the cart demo at / and the live ring view at /ring.html.
+import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+
+export default defineConfig({
+  publicDir: 'public',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        ring: resolve(import.meta.dirname, 'ring.html'),
+      },
+    },
+  },
+  server: {
+    proxy: {
+      '/signal': { target: 'ws://127.0.0.1:8080', ws: true },
+    },
+  },
+});
