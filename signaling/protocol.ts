@@ -10,6 +10,9 @@
 //                                                 {type:'error', code, message, ref?}
 // A connection joins one room with one id. `id-taken` leaves the connection open and unjoined,
 // so a duplicated tab can retry with a fresh id.
+// `ref` on an error names what it is about: the peer id for `id-taken` and `no-such-peer`, the room
+// for `room-full`, the frame type ('join' | 'signal' | 'leave') for other errors about a known frame.
+// `rate-limited` is sent once per run of dropped frames, not once per frame.
 
 export type ClientFrame =
   | { type: 'join'; room: string; peer: string }
