@@ -1,0 +1,101 @@
+// Fault injection at the transport: cut links to chosen peers, drop a fraction of messages.
+// Wraps any Transport, so tests and the ring console can partition real tabs (node.faults).
+
+import { Listeners } from '../../ports/emitter';
+import type { Random } from '../../ports/random';
+import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
+
+export interface Faults {
+  /** Cut this node off from `peers` (both directions, as seen from here); replaces earlier cuts. */
+  isolate(peers: NodeId[]): void;
+  /** Restore every cut link and stop dropping. */
+  heal(): void;
+  /** Drop each message in and out with probability p (0..1). */
+  dropRate(p: number): void;
+  /** Peers currently cut off. */
+  isolated(): NodeId[];
+}
+
+export class FaultyTransport implements Transport, Faults {
+  private cut = new Set<NodeId>();
+  private drop = 0;
+  private readonly ups = new Listeners<[NodeId]>();
+  private readonly downs = new Listeners<[NodeId]>();
+  private readonly unsubscribe: Unsubscribe[];
+  dropped = 0;
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly random: Random,
+  ) {
+    this.unsubscribe = [
+      inner.onPeerUp((p) => this.cut.has(p) || this.ups.emit(p)),
+      inner.onPeerDown((p) => this.cut.has(p) || this.downs.emit(p)),
+    ];
+  }
+
+  get self(): NodeId {
+    return this.inner.self;
+  }
+
+  peers(): NodeId[] {
+    return this.inner.peers().filter((p) => !this.cut.has(p));
+  }
+
+  send(to: NodeId, data: string): boolean {
+    if (this.cut.has(to)) return false;
+    if (this.lose()) return this.inner.peers().includes(to);
+    return this.inner.send(to, data);
+  }
+
+  drain(to: NodeId): Promise<void> {
+    return this.inner.drain(to);
+  }
+
+  onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
+    return this.inner.onMessage((from, data) => {
+      if (!this.cut.has(from) && !this.lose()) fn(from, data);
+    });
+  }
+  onPeerUp(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.ups.add(fn);
+  }
+  onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.downs.add(fn);
+  }
+
+  isolate(peers: NodeId[]): void {
+    const next = new Set(peers.filter((p) => p !== this.self));
+    const live = new Set(this.inner.peers());
+    for (const p of this.cut) if (!next.has(p) && live.has(p)) this.ups.emit(p);
+    for (const p of next) if (!this.cut.has(p) && live.has(p)) this.downs.emit(p);
+    this.cut = next;
+  }
+
+  heal(): void {
+    this.isolate([]);
+    this.drop = 0;
+  }
+
+  dropRate(p: number): void {
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`dropRate must be within 0..1, got ${p}`);
+    this.drop = p;
+  }
+
+  isolated(): NodeId[] {
+    return [...this.cut];
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.unsubscribe) u();
+    await this.inner.close();
+  }
+
+  private lose(): boolean {
+    if (this.drop > 0 && this.random.next() < this.drop) {
+      this.dropped++;
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,377 @@
+// WebRTC transport: one simple-peer data channel per pair of nodes, introduced by the signaling
+// server. The lower id initiates (no glare); the higher id answers offers. A link is reported down
+// when its channel closes or the peer is silent past `deadAfterMs` (an app-level heartbeat keeps
+// idle links talking), and the initiator reconnects while the peer is still in the room.
+
+import { Listeners } from '../../ports/emitter';
+import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
+import { BYE_FRAME, DEFAULT_CHUNK_CHARS, PING_FRAME, PONG_FRAME, Reassembler, encodeFrames } from './framing';
+import type { SignalingClient } from './signaling-client';
+
+/** The part of a simple-peer instance used here. */
+export interface PeerLike {
+  signal(data: unknown): void;
+  send(data: string): void;
+  destroy(): void;
+  readonly bufferSize: number;
+  on(event: 'signal', fn: (data: unknown) => void): unknown;
+  on(event: 'connect' | 'close', fn: () => void): unknown;
+  on(event: 'data', fn: (data: Uint8Array | string) => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}
+
+/** Builds a simple-peer: the browser bundle in tabs, `simple-peer` + @roamhq/wrtc in Node. */
+export type PeerFactory = (opts: { initiator: boolean; trickle: boolean; config: RTCConfiguration }) => PeerLike;
+
+export interface WebRtcOptions {
+  /** Owned by the transport from here on: closing the transport closes it. */
+  signaling: SignalingClient;
+  createPeer: PeerFactory;
+  iceServers?: RTCIceServer[];
+  heartbeatMs?: number;
+  /** Silence after which a link is declared down; default 4 s, so a dead peer is down within 5 s. */
+  deadAfterMs?: number;
+  /** When signaling says a peer left, its link must answer a probe within this long to stay up. */
+  probeMs?: number;
+  /** A link not connected after this long is abandoned and retried. */
+  connectTimeoutMs?: number;
+  chunkChars?: number;
+  /** Stop writing into the channel above this many buffered bytes; resume below lowWater. */
+  highWaterBytes?: number;
+  lowWaterBytes?: number;
+  /** The largest reassembled message accepted from a peer. */
+  maxMessageChars?: number;
+}
+
+export interface WebRtcStats {
+  messagesSent: number;
+  messagesReceived: number;
+  framesSent: number;
+  framesReceived: number;
+  linkUps: number;
+  linkDowns: number;
+  oversizeDropped: number;
+}
+
+interface Link {
+  peer: NodeId;
+  session: string;
+  sp: PeerLike;
+  up: boolean;
+  lastHeard: number;
+  lastSent: number;
+  queue: string[];
+  reassembler: Reassembler;
+  connectTimer: ReturnType<typeof setTimeout> | undefined;
+  pumpTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Envelope {
+  s: string;
+  d: unknown;
+}
+
+const decoder = new TextDecoder();
+
+export class WebRtcTransport implements Transport {
+  readonly self: NodeId;
+  private links = new Map<NodeId, Link>();
+  private retryTimers = new Map<NodeId, ReturnType<typeof setTimeout>>();
+  /** Last reconnect delay per peer; doubles on each failure, cleared when a link comes up. */
+  private backoff = new Map<NodeId, number>();
+  private drainWaiters = new Map<NodeId, Array<() => void>>();
+  private closed = false;
+  private heartbeat: ReturnType<typeof setInterval>;
+  private readonly unsubscribe: Unsubscribe[];
+  private readonly messages = new Listeners<[NodeId, string]>();
+  private readonly ups = new Listeners<[NodeId]>();
+  private readonly downs = new Listeners<[NodeId]>();
+  private readonly o: Required<Omit<WebRtcOptions, 'iceServers'>> & { iceServers: RTCIceServer[] };
+  private readonly counters: WebRtcStats = {
+    messagesSent: 0,
+    messagesReceived: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    linkUps: 0,
+    linkDowns: 0,
+    oversizeDropped: 0,
+  };
+
+  constructor(opts: WebRtcOptions) {
+    this.o = {
+      heartbeatMs: 1000,
+      deadAfterMs: 4000,
+      connectTimeoutMs: 10_000,
+      probeMs: 1000,
+      chunkChars: DEFAULT_CHUNK_CHARS,
+      highWaterBytes: 1 << 20,
+      lowWaterBytes: 256 << 10,
+      maxMessageChars: 64 << 20,
+      iceServers: [],
+      ...opts,
+    };
+    this.self = opts.signaling.peer;
+    const sig = opts.signaling;
+    this.unsubscribe = [
+      sig.onPeerJoined((p) => this.peerPresent(p)),
+      sig.onPeerLeft((p) => this.peerLeft(p)),
+      sig.onSignal((from, data) => this.onSignal(from, data)),
+    ];
+    for (const p of sig.peers()) this.peerPresent(p);
+    this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs);
+  }
+
+  peers(): NodeId[] {
+    return [...this.links.values()].filter((l) => l.up).map((l) => l.peer);
+  }
+
+  stats(): WebRtcStats {
+    return { ...this.counters };
+  }
+
+  send(to: NodeId, data: string): boolean {
+    const link = this.links.get(to);
+    if (this.closed || !link?.up) return false;
+    for (const frame of encodeFrames(data, this.o.chunkChars)) link.queue.push(frame);
+    this.counters.messagesSent++;
+    this.pump(link);
+    return true;
+  }
+
+  drain(to: NodeId): Promise<void> {
+    const link = this.links.get(to);
+    if (!link?.up || this.drained(link)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.drainWaiters.get(to) ?? [];
+      waiters.push(resolve);
+      this.drainWaiters.set(to, waiters);
+    });
+  }
+
+  onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
+    return this.messages.add(fn);
+  }
+  onPeerUp(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.ups.add(fn);
+  }
+  onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.downs.add(fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const u of this.unsubscribe) u();
+    for (const p of [...this.retryTimers.keys()]) this.cancelRetry(p);
+    for (const link of [...this.links.values()]) {
+      // Best effort: lets peers mark us down at once instead of waiting for the heartbeat.
+      if (link.up) this.write(link, BYE_FRAME);
+      this.dropLink(link);
+    }
+    this.o.signaling.close();
+    this.messages.clear();
+    this.ups.clear();
+    this.downs.clear();
+  }
+
+  // --- link lifecycle -------------------------------------------------------------------------
+
+  private initiates(peer: NodeId): boolean {
+    return this.self < peer;
+  }
+
+  private peerPresent(peer: NodeId): void {
+    if (this.closed || peer === this.self || !this.initiates(peer)) return;
+    this.cancelRetry(peer);
+    this.backoff.delete(peer);
+    // A live link survives a signaling reconnect; a dead one is replaced when its heartbeat lapses.
+    if (!this.links.has(peer)) this.openLink(peer, newSession(), true);
+  }
+
+  /**
+   * The signaling server saw the peer's socket close (tab closed, or just its signaling
+   * connection lost). Probe the data channel rather than trust either guess.
+   */
+  private peerLeft(peer: NodeId): void {
+    this.cancelRetry(peer);
+    const link = this.links.get(peer);
+    if (!link?.up) return;
+    const probeAt = Date.now();
+    this.write(link, PING_FRAME);
+    setTimeout(() => {
+      if (this.links.get(peer) === link && link.lastHeard < probeAt) this.linkFailed(link);
+    }, this.o.probeMs);
+  }
+
+  private openLink(peer: NodeId, session: string, initiator: boolean): Link {
+    const sp = this.o.createPeer({ initiator, trickle: true, config: { iceServers: this.o.iceServers } });
+    const link: Link = {
+      peer,
+      session,
+      sp,
+      up: false,
+      lastHeard: Date.now(),
+      lastSent: 0,
+      queue: [],
+      reassembler: new Reassembler(this.o.maxMessageChars),
+      connectTimer: undefined,
+      pumpTimer: undefined,
+    };
+    this.links.set(peer, link);
+    link.connectTimer = setTimeout(() => this.linkFailed(link), this.o.connectTimeoutMs);
+    sp.on('signal', (d) => this.o.signaling.sendSignal(peer, { s: session, d } satisfies Envelope));
+    sp.on('connect', () => this.linkUp(link));
+    sp.on('data', (d) => this.onFrame(link, typeof d === 'string' ? d : decoder.decode(d)));
+    sp.on('close', () => this.linkFailed(link));
+    sp.on('error', () => this.linkFailed(link));
+    return link;
+  }
+
+  private onSignal(from: NodeId, data: unknown): void {
+    if (this.closed || !isEnvelope(data)) return;
+    const link = this.links.get(from);
+    if (link && link.session === data.s) {
+      link.sp.signal(data.d);
+      return;
+    }
+    // Only a fresh offer from the initiating side starts a new session (the peer restarted);
+    // candidates of a session we no longer hold are stale and ignored.
+    if (this.initiates(from) || !isOffer(data.d)) return;
+    if (link) this.dropLink(link);
+    this.openLink(from, data.s, false).sp.signal(data.d);
+  }
+
+  private linkUp(link: Link): void {
+    if (this.links.get(link.peer) !== link || link.up) return;
+    clearTimeout(link.connectTimer);
+    link.up = true;
+    link.lastHeard = Date.now();
+    this.counters.linkUps++;
+    this.backoff.delete(link.peer);
+    this.ups.emit(link.peer);
+  }
+
+  private linkFailed(link: Link): void {
+    if (this.links.get(link.peer) !== link) return;
+    this.dropLink(link);
+    if (this.initiates(link.peer) && this.o.signaling.has(link.peer)) this.scheduleRetry(link.peer);
+  }
+
+  private dropLink(link: Link): void {
+    if (this.links.get(link.peer) === link) this.links.delete(link.peer);
+    clearTimeout(link.connectTimer);
+    clearTimeout(link.pumpTimer);
+    link.queue = [];
+    try {
+      link.sp.destroy();
+    } catch {
+      /* already torn down */
+    }
+    this.resolveDrain(link.peer);
+    if (link.up) {
+      link.up = false;
+      this.counters.linkDowns++;
+      if (!this.closed) this.downs.emit(link.peer);
+    }
+  }
+
+  private scheduleRetry(peer: NodeId): void {
+    if (this.closed || this.retryTimers.has(peer)) return;
+    const delay = Math.min((this.backoff.get(peer) ?? 125) * 2, 10_000);
+    this.backoff.set(peer, delay);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(peer);
+      if (!this.closed && !this.links.has(peer) && this.o.signaling.has(peer)) {
+        this.openLink(peer, newSession(), true);
+      }
+    }, delay);
+    this.retryTimers.set(peer, timer);
+  }
+
+  private cancelRetry(peer: NodeId): void {
+    clearTimeout(this.retryTimers.get(peer));
+    this.retryTimers.delete(peer);
+  }
+
+  // --- frames ---------------------------------------------------------------------------------
+
+  private onFrame(link: Link, frame: string): void {
+    if (this.links.get(link.peer) !== link) return;
+    link.lastHeard = Date.now();
+    this.counters.framesReceived++;
+    if (frame === PING_FRAME) {
+      // Answered from the message event, not a timer: a hidden tab's timers are throttled to
+      // once a minute, but its events are not, so its peers keep hearing from it.
+      this.write(link, PONG_FRAME);
+      return;
+    }
+    if (frame === PONG_FRAME) return;
+    if (frame === BYE_FRAME) {
+      this.linkFailed(link);
+      return;
+    }
+    const result = link.reassembler.push(frame);
+    if (result.kind === 'overflow') this.counters.oversizeDropped++;
+    if (result.kind !== 'message') return;
+    this.counters.messagesReceived++;
+    this.messages.emit(link.peer, result.data);
+  }
+
+  /** Writes queued frames while the channel's buffer is below high water; polls while it is full. */
+  private pump(link: Link): void {
+    clearTimeout(link.pumpTimer);
+    link.pumpTimer = undefined;
+    let sent = 0;
+    while (sent < link.queue.length && link.sp.bufferSize < this.o.highWaterBytes) {
+      if (!this.write(link, link.queue[sent] as string)) return;
+      sent++;
+    }
+    link.queue.splice(0, sent);
+    if (this.drained(link)) this.resolveDrain(link.peer);
+    else link.pumpTimer = setTimeout(() => this.pump(link), 5);
+  }
+
+  private write(link: Link, frame: string): boolean {
+    try {
+      link.sp.send(frame);
+      link.lastSent = Date.now();
+      this.counters.framesSent++;
+      return true;
+    } catch {
+      this.linkFailed(link);
+      return false;
+    }
+  }
+
+  private drained(link: Link): boolean {
+    return link.queue.length === 0 && link.sp.bufferSize < this.o.lowWaterBytes;
+  }
+
+  private resolveDrain(peer: NodeId): void {
+    const waiters = this.drainWaiters.get(peer);
+    this.drainWaiters.delete(peer);
+    for (const w of waiters ?? []) w();
+  }
+
+  private beat(): void {
+    const now = Date.now();
+    for (const link of [...this.links.values()]) {
+      if (!link.up) continue;
+      if (now - link.lastHeard > this.o.deadAfterMs) this.linkFailed(link);
+      else if (now - link.lastSent >= this.o.heartbeatMs && link.queue.length === 0) this.write(link, PING_FRAME);
+    }
+  }
+}
+
+function newSession(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+function isEnvelope(x: unknown): x is Envelope {
+  return typeof x === 'object' && x !== null && typeof (x as Envelope).s === 'string' && 'd' in x;
+}
+
+function isOffer(d: unknown): boolean {
+  return typeof d === 'object' && d !== null && (d as { type?: unknown }).type === 'offer';
+}

@@ -1,0 +1,78 @@
+// WebRTC transport behaviour beyond the shared contract: heartbeats, signaling outages, identity.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSignalingServer, type SignalingServer } from '../../signaling/server';
+import { IdTakenError, SignalingClient } from '../../src/adapters/webrtc/signaling-client';
+import type { WebRtcTransport } from '../../src/adapters/webrtc/transport';
+import { nodeSocket, openNodeTransport } from '../support/webrtc-node';
+import { until, waitFor } from '../support/wait';
+
+let server: SignalingServer | undefined;
+const open: WebRtcTransport[] = [];
+
+async function start(): Promise<string> {
+  server = await startSignalingServer({ port: 0, host: '127.0.0.1' });
+  return `${server.url.replace('http', 'ws')}/signal`;
+}
+
+async function pair(url: string, opts = { heartbeatMs: 100, deadAfterMs: 600 }) {
+  const a = await openNodeTransport(url, 'r', 'a', opts);
+  const b = await openNodeTransport(url, 'r', 'b', opts);
+  open.push(a, b);
+  await until(() => a.peers().length === 1 && b.peers().length === 1, 10_000, 'link a-b');
+  return [a, b] as const;
+}
+
+afterEach(async () => {
+  for (const t of open.splice(0)) await t.close();
+  await server?.close();
+  server = undefined;
+});
+
+describe('WebRTC transport', () => {
+  it('reports a silent peer down by heartbeat, without any close event', async () => {
+    const [a, b] = await pair(await start());
+    // Freeze b: it stops writing anything, as a hung tab would, but its channel stays open.
+    (b as unknown as { write: () => boolean }).write = () => true;
+    const t0 = Date.now();
+    await waitFor(a.onPeerDown.bind(a), (p) => p === 'b', 5_000, 'b down by heartbeat');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('keeps links and delivery when the signaling server goes away', async () => {
+    const [a, b] = await pair(await start());
+    await server?.close();
+    server = undefined;
+    const got = waitFor<[string, string]>(b.onMessage.bind(b), () => true, 5_000, 'message');
+    expect(a.send('b', 'still here')).toBe(true);
+    expect((await got)[1]).toBe('still here');
+    expect(a.peers()).toEqual(['b']);
+  });
+
+  it('keeps idle links up: heartbeats are answered', async () => {
+    const [a, b] = await pair(await start());
+    const before = a.stats().linkDowns;
+    const sent = a.stats().framesSent;
+    await until(() => a.stats().framesSent >= sent + 5, 5_000, 'several heartbeats');
+    expect(a.stats().linkDowns).toBe(before);
+    expect(b.peers()).toEqual(['a']);
+  });
+
+  it('refuses a second connection with an id already in the room', async () => {
+    const url = await start();
+    const first = await SignalingClient.connect({ url, room: 'r', peer: 'dup', socket: nodeSocket });
+    await expect(SignalingClient.connect({ url, room: 'r', peer: 'dup', socket: nodeSocket })).rejects.toBeInstanceOf(
+      IdTakenError,
+    );
+    const other = await SignalingClient.connect({ url, room: 'r', peer: 'fresh', socket: nodeSocket });
+    expect(other.peers()).toEqual(['dup']);
+    first.close();
+    other.close();
+  });
+
+  it('rejects with a clear error when the signaling server is unreachable', async () => {
+    await expect(
+      SignalingClient.connect({ url: 'ws://127.0.0.1:1/signal', room: 'r', peer: 'x', socket: nodeSocket }),
+    ).rejects.toThrow(/unreachable/);
+  });
+});

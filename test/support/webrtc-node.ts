@@ -1,0 +1,22 @@
+// WebRTC transports in Node: simple-peer over @roamhq/wrtc, introduced by the real signaling server.
+
+import wrtc from '@roamhq/wrtc';
+import SimplePeer from 'simple-peer';
+import WebSocket from 'ws';
+import { SignalingClient, type SocketLike } from '../../src/adapters/webrtc/signaling-client';
+import { WebRtcTransport, type PeerLike, type WebRtcOptions } from '../../src/adapters/webrtc/transport';
+
+export const nodeSocket = (url: string) => new WebSocket(url) as unknown as SocketLike;
+
+export const nodePeer: WebRtcOptions['createPeer'] = (opts) =>
+  new SimplePeer({ ...opts, wrtc }) as unknown as PeerLike;
+
+export async function openNodeTransport(
+  signalUrl: string,
+  room: string,
+  peer: string,
+  opts: Partial<Omit<WebRtcOptions, 'signaling' | 'createPeer'>> = {},
+): Promise<WebRtcTransport> {
+  const signaling = await SignalingClient.connect({ url: signalUrl, room, peer, socket: nodeSocket });
+  return new WebRtcTransport({ ...opts, signaling, createPeer: nodePeer });
+}
