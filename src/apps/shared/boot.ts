@@ -1,0 +1,46 @@
+// Page boot shared by the apps: start this tab's node from the URL, expose it as window.dynamo,
+// keep the status bar ("connected to N peers") live, and show a clear message if it cannot start.
+
+import { optionsFromUrl, startNode, type DynamoNode } from '../../runtime';
+
+declare global {
+  interface Window {
+    dynamo?: DynamoNode;
+  }
+}
+
+export async function boot(status: HTMLElement): Promise<DynamoNode | undefined> {
+  status.textContent = 'Starting node…';
+  try {
+    const node = await startNode(optionsFromUrl(location));
+    window.dynamo = node;
+    // Closing the tab says goodbye on every link, so peers mark it down at once.
+    addEventListener('pagehide', () => void node.stop());
+    const render = () => renderStatus(status, node);
+    node.on('members', render);
+    render();
+    document.documentElement.dataset.node = node.id;
+    return node;
+  } catch (err) {
+    status.textContent = `Could not start this node: ${err instanceof Error ? err.message : String(err)}`;
+    status.classList.add('error');
+    return undefined;
+  }
+}
+
+function renderStatus(el: HTMLElement, node: DynamoNode): void {
+  const peers = node.transport.peers().length;
+  el.replaceChildren(
+    text('strong', node.id),
+    document.createTextNode(` · room ${node.options.room} · `),
+    text('span', `connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}`, 'peer-count'),
+  );
+  el.dataset.peers = String(peers);
+}
+
+export function text(tag: string, content: string, className?: string): HTMLElement {
+  const el = document.createElement(tag);
+  el.textContent = content;
+  if (className) el.className = className;
+  return el;
+}

@@ -1,0 +1,17 @@
+// startNode for browser tabs: the runtime node with simple-peer's browser bundle and the tab's storage.
+
+import SimplePeer from 'simple-peer/simplepeer.min.js';
+import type { PeerLike } from '../adapters/webrtc/transport';
+import { createNode, type DynamoNode } from './node';
+import type { StartOptions } from './options';
+
+export type { DynamoNode, Member, MemberStatus, NodeStats } from './node';
+export { optionsFromUrl, type StartOptions } from './options';
+export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
+
+export function startNode(options: StartOptions): Promise<DynamoNode> {
+  return createNode(options, {
+    createPeer: (opts) => new SimplePeer(opts) as unknown as PeerLike,
+    idStore: typeof sessionStorage === 'undefined' ? undefined : sessionStorage,
+  });
+}

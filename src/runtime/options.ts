@@ -1,0 +1,50 @@
+// startNode options: defaults, validation, and reading them from a page's URL (?room=&node=&n=&r=&w=).
+
+import { ValidationError } from '../core/errors';
+
+export interface StartOptions {
+  /** Ring name; also the IndexedDB namespace. */
+  room: string;
+  signalingUrl: string;
+  /** Default: kept per tab (survives reload). */
+  nodeId?: string;
+  n?: number;
+  r?: number;
+  w?: number;
+  iceServers?: RTCIceServer[];
+}
+
+export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId'>> & { nodeId?: string };
+
+const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function resolveOptions(o: StartOptions): ResolvedOptions {
+  const n = o.n ?? 3;
+  const r = o.r ?? 2;
+  const w = o.w ?? 2;
+  if (!ID.test(o.room ?? '')) throw new ValidationError(`room must be 1-64 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(o.room)}`);
+  if (o.nodeId !== undefined && !ID.test(o.nodeId)) throw new ValidationError(`node id must be 1-64 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(o.nodeId)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new ValidationError(`n must be an integer in 1..16, got ${n}`);
+  for (const [name, v] of [['r', r], ['w', w]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > n) throw new ValidationError(`${name} must be an integer in 1..n (${n}), got ${v}`);
+  }
+  if (typeof o.signalingUrl !== 'string' || !/^wss?:\/\//.test(o.signalingUrl)) {
+    throw new ValidationError(`signalingUrl must be a ws:// or wss:// URL, got ${JSON.stringify(o.signalingUrl)}`);
+  }
+  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [] };
+}
+
+/** Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin. */
+export function optionsFromUrl(location: { search: string; host: string; protocol: string }): StartOptions {
+  const q = new URLSearchParams(location.search);
+  const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+  const ws = location.protocol === 'https:' ? 'wss' : 'ws';
+  return {
+    room: q.get('room') || 'demo',
+    signalingUrl: q.get('signal') || `${ws}://${location.host}/signal`,
+    nodeId: q.get('node') || undefined,
+    n: num('n'),
+    r: num('r'),
+    w: num('w'),
+  };
+}
