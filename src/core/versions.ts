@@ -1,0 +1,325 @@
+// Per-key sibling sets with dotted version vectors: syntactic reconciliation and put-with-context
+// (paper §4.4; Almeida et al., "Dotted Version Vectors"; Riak 2.0's DVV / dot-kernel join).
+//
+// Public API:
+//   empty()                        -> SiblingSet
+//   put(set, PutInput)             -> { set, version, context } (a write or a tombstone)
+//   merge(a, b) / mergeAll(sets)   -> SiblingSet   (replication, read repair, anti-entropy)
+//   read(set)                      -> { values, context }
+//   isEmpty(set) / hasOnlyTombstones(set)
+//   pruneSet(set, opts)            -> SiblingSet
+//   digestInput(set) / equals(a,b) -> canonical string / boolean
+//   toJson(set) / fromJson(json)   -> SiblingSetJson / SiblingSet (throws ValidationError)
+//   canonicalJson(value), validateJson(value)
+//   lwwPut / lwwMerge              -> NEGATIVE CONTROL ONLY: last-writer-wins, loses writes.
+//
+// Model. A set is { clock, siblings }. `clock` is the causal context: every event this replica
+// has seen for the key. Each sibling is a version with its own dot (coordinator, counter). The
+// invariant, kept by every function here: each sibling's dot is covered by `clock`, and every
+// event the clock covers is either a sibling or was superseded by a version whose context saw it.
+// Hence a replica whose clock covers a dot it does not hold may safely drop that dot elsewhere.
+// Clients carry a Context (context.ts): a clock plus the dots of siblings they have not seen.
+//
+// Why not one vector clock per coordinator (the paper's literal scheme): two clients writing with
+// the same stale context through the same coordinator would get clocks [c:2] then [c:3], and the
+// second would silently replace the first. Here each write gets a fresh dot, and only the dots its
+// context covers are dropped, so concurrent writes stay siblings however they are routed.
+
+import { ValidationError } from './errors';
+import type { Json } from '../ports/storage';
+import type { NodeId } from '../ports/transport';
+import * as vclock from './vclock';
+import type { Dot, PruneOptions, VClock, VClockJson } from './vclock';
+import { adoptable, contextOf, coversContext } from './context';
+import type { Context } from './context';
+
+export interface Version {
+  readonly dot: Dot;
+  /** The coordinator's clock when the write was made (ms, from the Clock port). */
+  readonly ts: number;
+  /** Undefined exactly when `tombstone` is true. */
+  readonly value: Json | undefined;
+  readonly tombstone: boolean;
+}
+
+export interface SiblingSet {
+  readonly clock: VClock;
+  /** Sorted by dot (vclock.compareDots); unique dots. */
+  readonly siblings: readonly Version[];
+}
+
+export type PutInput = {
+  coordinator: NodeId;
+  /** What the client has seen (decodeContext); emptyContext() for a blind write. */
+  context: Context;
+  /** The coordinator's clock, ms. */
+  now: number;
+  /** Clock pruning after the write; `false` disables it. Default: at most 10 entries. */
+  prune?: PruneOptions | false;
+} & ({ value: Json; tombstone?: false } | { tombstone: true; value?: undefined });
+
+export interface PutResult {
+  /** The coordinator's new local state; ship it to the other replicas (they merge it). */
+  set: SiblingSet;
+  /** The new version; `version.dot` identifies the write. */
+  version: Version;
+  /** For the client: its new version seen, the siblings this write left standing not seen. */
+  context: Context;
+}
+
+export interface ReadResult {
+  /** Non-tombstone sibling values in dot order; [] when none or only tombstones. */
+  values: Json[];
+  /** Hand back on the next put/delete so that write supersedes everything read here. */
+  context: Context;
+}
+
+/** Deepest JSON nesting accepted in a value (keeps canonicalJson's recursion safe). */
+export const MAX_JSON_DEPTH = 256;
+
+export function empty(): SiblingSet {
+  return { clock: vclock.empty(), siblings: [] };
+}
+
+function sortSiblings(siblings: Version[]): Version[] {
+  return siblings.sort((a, b) => vclock.compareDots(a.dot, b.dot));
+}
+
+function makeVersion(input: PutInput, dot: Dot): Version {
+  if (input.tombstone === true) return { dot, ts: input.now, value: undefined, tombstone: true };
+  validateJson(input.value);
+  return { dot, ts: input.now, value: input.value, tombstone: false };
+}
+
+/**
+ * A write (or, with `tombstone: true`, a delete) coordinated by `coordinator`. The new version gets
+ * a fresh dot, one past every event of the coordinator known here or in the context; it drops
+ * exactly the siblings the context covers and keeps the rest as siblings.
+ * Preconditions for the caller (the quorum coordinator): `set` is the coordinator's own durable
+ * local state for the key, and puts to one key are applied there one at a time. Dot uniqueness
+ * rests on the coordinator remembering its own counter, which is why pruning here always keeps
+ * the coordinator's entry; a node that minted dots from an empty or stale set would reuse them.
+ * Why the returned context may claim all of the new clock but the kept siblings: whatever else it
+ * covers, the client either saw or was already superseded here, so dropping it later loses nothing.
+ */
+export function put(set: SiblingSet, input: PutInput): PutResult {
+  const ctx = input.context;
+  const base = vclock.merge(set.clock, adoptable(ctx, set.clock));
+  const seen = Math.max(vclock.counter(base, input.coordinator), vclock.counter(ctx.clock, input.coordinator));
+  const dot: Dot = { node: input.coordinator, counter: seen + 1 };
+  const version = makeVersion(input, dot);
+  const kept = set.siblings.filter((s) => !coversContext(ctx, s.dot));
+  const clock = vclock.addDot(base, dot, input.now);
+  let next: SiblingSet = { clock, siblings: sortSiblings([...kept, version]) };
+  if (input.prune !== false) next = pruneSet(next, withKeep(input.prune, input.coordinator));
+  return { set: next, version, context: { clock: next.clock, except: kept.map((s) => s.dot) } };
+}
+
+function withKeep(opts: PruneOptions | undefined, node: NodeId): PruneOptions {
+  return { ...opts, keep: [node, ...(opts?.keep ?? [])] };
+}
+
+// Same dot, different content only happens if a node reissued a dot (lost its storage); pick by
+// a total order (ts, then canonical form) so merge stays commutative and associative.
+function pickSame(x: Version, y: Version): Version {
+  if (x === y || x.ts !== y.ts) return x.ts >= y.ts ? x : y;
+  return versionJson(x) >= versionJson(y) ? x : y;
+}
+
+/**
+ * The join: a sibling survives if both sides hold it, or the other side has not seen its dot.
+ * Commutative, associative, idempotent; a sibling is dropped only when the other side's clock covers
+ * its dot without holding it, i.e. some version there superseded it.
+ */
+export function merge(a: SiblingSet, b: SiblingSet): SiblingSet {
+  const inB = new Map(b.siblings.map((s) => [vclock.dotKey(s.dot), s]));
+  const inA = new Set(a.siblings.map((s) => vclock.dotKey(s.dot)));
+  const out: Version[] = [];
+  for (const s of a.siblings) {
+    const other = inB.get(vclock.dotKey(s.dot));
+    if (other !== undefined) out.push(pickSame(s, other));
+    else if (!vclock.covers(b.clock, s.dot)) out.push(s);
+  }
+  for (const s of b.siblings) {
+    if (!inA.has(vclock.dotKey(s.dot)) && !vclock.covers(a.clock, s.dot)) out.push(s);
+  }
+  return { clock: vclock.merge(a.clock, b.clock), siblings: sortSiblings(out) };
+}
+
+export function mergeAll(sets: Iterable<SiblingSet>): SiblingSet {
+  let out = empty();
+  for (const s of sets) out = merge(out, s);
+  return out;
+}
+
+/** Values to show the client, and the context that makes its next write supersede them all. */
+export function read(set: SiblingSet): ReadResult {
+  const values: Json[] = [];
+  for (const s of set.siblings) if (!s.tombstone && s.value !== undefined) values.push(s.value);
+  return { values, context: contextOf(set.clock) };
+}
+
+/** Nothing known at all (never written here). */
+export function isEmpty(set: SiblingSet): boolean {
+  return set.siblings.length === 0 && set.clock.length === 0;
+}
+
+/** Every sibling is a tombstone (reads as not found); a candidate for reaping after the grace period. */
+export function hasOnlyTombstones(set: SiblingSet): boolean {
+  return set.siblings.length > 0 && set.siblings.every((s) => s.tombstone);
+}
+
+/**
+ * Prunes the set's clock (vclock.prune), always keeping the entries of the siblings' nodes.
+ * Why the tradeoff is acceptable: dropping an entry only makes this replica claim to have seen less.
+ * A version it had superseded may then survive a later merge as a false sibling (the client sees
+ * an old value next to the new one and resolves it), but no un-superseded version is ever dropped,
+ * because dropping needs coverage and pruning only removes coverage. Keeping the siblings' nodes
+ * keeps every live dot covered, so a read-modify-write can still collapse them.
+ */
+export function pruneSet(set: SiblingSet, opts: PruneOptions = {}): SiblingSet {
+  const keep = [...(opts.keep ?? []), ...set.siblings.map((s) => s.dot.node)];
+  const clock = vclock.prune(set.clock, { ...opts, keep });
+  return clock === set.clock ? set : { clock, siblings: set.siblings };
+}
+
+// ---- serialization -------------------------------------------------------------------------------
+
+export interface VersionJson {
+  dot: [NodeId, number];
+  ts: number;
+  value?: Json;
+  tombstone?: true;
+}
+
+/** Stored / shipped form. */
+export interface SiblingSetJson {
+  clock: VClockJson;
+  siblings: VersionJson[];
+}
+
+function versionToJson(v: Version): VersionJson {
+  const out: VersionJson = { dot: [v.dot.node, v.dot.counter], ts: v.ts };
+  if (v.tombstone) out.tombstone = true;
+  else if (v.value !== undefined) out.value = v.value;
+  return out;
+}
+
+function versionJson(v: Version): string {
+  return canonicalJson(versionToJson(v) as unknown as Json);
+}
+
+export function toJson(set: SiblingSet): SiblingSetJson {
+  return { clock: vclock.toJson(set.clock), siblings: set.siblings.map(versionToJson) };
+}
+
+/** Canonical string of a set (for Merkle hashing and equality): same logical set, same string. */
+export function digestInput(set: SiblingSet): string {
+  return canonicalJson(toJson(set) as unknown as Json);
+}
+
+export function equals(a: SiblingSet, b: SiblingSet): boolean {
+  return digestInput(a) === digestInput(b);
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function versionFromJson(j: unknown, i: number): Version {
+  const where = `sibling ${i}`;
+  if (!isRecord(j)) throw new ValidationError(`set: ${where} must be an object`);
+  const dot = j['dot'];
+  if (!Array.isArray(dot) || dot.length !== 2) throw new ValidationError(`set: ${where}: dot must be [node, counter]`);
+  const [node, counter] = dot as [unknown, unknown];
+  const ts = j['ts'];
+  try {
+    vclock.fromJson([[node, counter, ts]]); // the clock's checks for node, counter and ts
+  } catch (e) {
+    throw new ValidationError(`set: ${where}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const d: Dot = { node: node as NodeId, counter: counter as number };
+  const tombstone = j['tombstone'];
+  if (tombstone !== undefined && tombstone !== true) throw new ValidationError(`set: ${where}: tombstone must be true or absent`);
+  if (tombstone === true) {
+    if ('value' in j) throw new ValidationError(`set: ${where}: a tombstone has no value`);
+    return { dot: d, ts: ts as number, value: undefined, tombstone: true };
+  }
+  if (!('value' in j)) throw new ValidationError(`set: ${where}: value missing`);
+  const value = j['value'];
+  validateJson(value);
+  return { dot: d, ts: ts as number, value, tombstone: false };
+}
+
+/** Parses and validates a stored or received set; throws ValidationError when malformed. */
+export function fromJson(json: unknown): SiblingSet {
+  if (!isRecord(json)) throw new ValidationError('set: expected an object { clock, siblings }');
+  const clock = vclock.fromJson(json['clock']);
+  const raw = json['siblings'];
+  if (!Array.isArray(raw)) throw new ValidationError('set: siblings must be an array');
+  const siblings = sortSiblings(raw.map(versionFromJson));
+  for (let i = 0; i < siblings.length; i++) {
+    const s = siblings[i] as Version;
+    const prev = siblings[i - 1];
+    if (prev !== undefined && vclock.compareDots(prev.dot, s.dot) === 0) throw new ValidationError('set: duplicate dot');
+    if (!vclock.covers(clock, s.dot)) throw new ValidationError(`set: sibling dot ${vclock.dotKey(s.dot)} not covered by the clock`);
+  }
+  return { clock, siblings };
+}
+
+// ---- JSON values ---------------------------------------------------------------------------------
+
+/** Throws ValidationError unless `value` is plain JSON (finite numbers, no undefined) nested <= MAX_JSON_DEPTH. */
+export function validateJson(value: unknown): asserts value is Json {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [x, depth] = item;
+    if (x === null || typeof x === 'string' || typeof x === 'boolean') continue;
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw new ValidationError('value: numbers must be finite');
+      continue;
+    }
+    if (depth >= MAX_JSON_DEPTH) throw new ValidationError(`value: nested deeper than ${MAX_JSON_DEPTH}`);
+    if (Array.isArray(x)) for (const y of x) stack.push([y, depth + 1]);
+    else if (isPlainObject(x)) for (const y of Object.values(x)) stack.push([y, depth + 1]);
+    else throw new ValidationError(`value: ${typeof x} is not JSON`);
+  }
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto: unknown = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** JSON with object keys sorted by code unit (never locale), so equal values give equal strings. */
+export function canonicalJson(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as Json)}`).join(',')}}`;
+}
+
+// ---- NEGATIVE CONTROL: last-writer-wins --------------------------------------------------------
+// Not used by the store. It exists so tests can prove the invariant checker catches lost writes:
+// LWW keeps one sibling (highest ts, ties by dot) and silently discards concurrent writes.
+
+function lwwWinner(siblings: Iterable<Version>): Version[] {
+  let best: Version | undefined;
+  for (const s of siblings) {
+    if (best === undefined || s.ts > best.ts || (s.ts === best.ts && vclock.compareDots(s.dot, best.dot) > 0)) best = s;
+  }
+  return best === undefined ? [] : [best];
+}
+
+/** NEGATIVE CONTROL. Like put, but the result holds only the last writer's version. */
+export function lwwPut(set: SiblingSet, input: PutInput): PutResult {
+  const r = put(set, { ...input, prune: false });
+  const siblings = lwwWinner(r.set.siblings);
+  return { set: { clock: r.set.clock, siblings }, version: r.version, context: contextOf(r.set.clock) };
+}
+
+/** NEGATIVE CONTROL. Union of clocks; keeps only the single highest-ts sibling of both sides. */
+export function lwwMerge(a: SiblingSet, b: SiblingSet): SiblingSet {
+  return { clock: vclock.merge(a.clock, b.clock), siblings: lwwWinner([...a.siblings, ...b.siblings]) };
+}
