@@ -1,5 +1,11 @@
-// Vitest: unit, property, simulation and adapter contract suites that run in Node.
+// Vitest: unit, property, simulation and contract suites in Node ('node'), and browser-only suites
+// (IndexedDB, ...) in real headless Chromium through Playwright ('browser').
+import { existsSync } from 'node:fs';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+
+// Playwright cannot download its own browser here; use the system Chromium when there is one.
+const chromium = '/usr/bin/chromium';
 
 export default defineConfig({
   test: {
@@ -11,6 +17,34 @@ export default defineConfig({
           exclude: ['test/e2e/**', 'test/browser/**', 'node_modules/**'],
           environment: 'node',
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 20_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            // These suites have no UI: a failure screenshot is a blank page written into the tree.
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: existsSync(chromium) ? chromium : undefined,
+                // Needed as root in a container; the rest keeps the browser off the network.
+                args: [
+                  '--no-sandbox',
+                  '--disable-gpu',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                  '--no-first-run',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
         },
       },
     ],
