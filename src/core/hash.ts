@@ -1,0 +1,142 @@
+// Key hashing for consistent hashing: MurmurHash3 x86_32 over UTF-8, and key → partition (paper §4.2, §6.2).
+//
+// Public API
+//   murmur3(bytes: Uint8Array, seed?: number): number     MurmurHash3_x86_32, unsigned 32-bit result
+//   utf8(s: string): Uint8Array                            WHATWG UTF-8 (lone surrogates → U+FFFD)
+//   hashKey(key: string): number                           murmur3(utf8(key), HASH_SEED)
+//   partitionOf(key: string, q: number): number            the partition (0..q-1) holding `key`
+//   partitionOfHash(hash: number, q: number): number       same, from a precomputed hash
+//   isPartitionCount(q: unknown): q is number              power of two in [MIN_Q, MAX_Q]
+//   assertPartitionCount(q: number): void                  throws RangeError otherwise
+//   HASH_SEED, MIN_Q, MAX_Q
+//
+// Why MurmurHash3 and not MD5 (the paper's choice) or SHA-256: the hash runs on every get and put,
+// and all it has to do is place keys uniformly; it need not resist an adversary, since keys come from
+// the application, not from strangers. MurmurHash3 is a few lines of Math.imul, identical in every
+// engine, synchronous (WebCrypto's digest is async), and well studied for distribution (SMHasher).
+// Merkle trees (merkle.ts) use SHA-256 separately, where a collision would hide a divergence.
+//
+// Why our own UTF-8 encoder: it keeps the core free of platform APIs and pins the byte sequence
+// (including lone surrogates, which TextEncoder and Node's Buffer both map to U+FFFD, as we do).
+
+/** Fixed forever: changing it re-homes every key. 0 so that published test vectors apply. */
+export const HASH_SEED = 0;
+
+/** Bounds on Q, the number of partitions (paper §6.2 strategy 3: Q equal-sized partitions). */
+export const MIN_Q = 1;
+export const MAX_Q = 65536;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function rotl32(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
+/** The per-block key mix, shared by full blocks and the tail. */
+function mixK(k: number): number {
+  return Math.imul(rotl32(Math.imul(k, C1), 15), C2);
+}
+
+/** Final avalanche: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** MurmurHash3_x86_32 (Austin Appleby, public domain). Blocks are read little-endian. */
+export function murmur3(bytes: Uint8Array, seed = 0): number {
+  const len = bytes.length;
+  const blocks = len & ~3;
+  let h = seed | 0;
+  for (let i = 0; i < blocks; i += 4) {
+    const k = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) | 0;
+    h ^= mixK(k);
+    h = rotl32(h, 13);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = len & 3;
+  if (rest > 0) {
+    let k = 0;
+    if (rest === 3) k ^= bytes[blocks + 2]! << 16;
+    if (rest >= 2) k ^= bytes[blocks + 1]! << 8;
+    k ^= bytes[blocks]!;
+    h ^= mixK(k);
+  }
+  return fmix32(h ^ len);
+}
+
+/** Encodes `s` as UTF-8 exactly as TextEncoder does: unpaired surrogates become U+FFFD. */
+export function utf8(s: string): Uint8Array {
+  const out = new Uint8Array(s.length * 3); // a UTF-16 unit never needs more than 3 bytes
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+      } else {
+        c = 0xfffd;
+      }
+    }
+    n = putCodePoint(out, n, c);
+  }
+  return out.subarray(0, n);
+}
+
+function putCodePoint(out: Uint8Array, n: number, c: number): number {
+  if (c < 0x80) {
+    out[n++] = c;
+  } else if (c < 0x800) {
+    out[n++] = 0xc0 | (c >> 6);
+    out[n++] = 0x80 | (c & 0x3f);
+  } else if (c < 0x10000) {
+    out[n++] = 0xe0 | (c >> 12);
+    out[n++] = 0x80 | ((c >> 6) & 0x3f);
+    out[n++] = 0x80 | (c & 0x3f);
+  } else {
+    out[n++] = 0xf0 | (c >> 18);
+    out[n++] = 0x80 | ((c >> 12) & 0x3f);
+    out[n++] = 0x80 | ((c >> 6) & 0x3f);
+    out[n++] = 0x80 | (c & 0x3f);
+  }
+  return n;
+}
+
+/** The position of `key` on the 32-bit hash ring. */
+export function hashKey(key: string): number {
+  return murmur3(utf8(key), HASH_SEED);
+}
+
+export function isPartitionCount(q: unknown): q is number {
+  return typeof q === 'number' && Number.isInteger(q) && q >= MIN_Q && q <= MAX_Q && (q & (q - 1)) === 0;
+}
+
+export function assertPartitionCount(q: number): void {
+  if (!isPartitionCount(q)) {
+    throw new RangeError(`partition count must be a power of two in [${MIN_Q}, ${MAX_Q}], got ${q}`);
+  }
+}
+
+/**
+ * The partition of a hash: its top log2(q) bits. Top bits, not `hash % q`, so that partition p is the
+ * contiguous range [p·2³²/q, (p+1)·2³²/q) of the ring: Q equal ranges, as strategy 3 prescribes, and
+ * doubling Q later would split every partition in two in place.
+ */
+export function partitionOfHash(hash: number, q: number): number {
+  assertPartitionCount(q);
+  const bits = 31 - Math.clz32(q);
+  // `x >>> 32` is `x >>> 0` in JavaScript (shift counts are mod 32), so Q = 1 needs its own case.
+  return bits === 0 ? 0 : (hash >>> 0) >>> (32 - bits);
+}
+
+/** The partition (0..q-1) that holds `key`; q must be a power of two. */
+export function partitionOf(key: string, q: number): number {
+  return partitionOfHash(hashKey(key), q);
+}
