@@ -70,6 +70,18 @@ describe('WebRTC transport', () => {
     other.close();
   });
 
+  it('holds signals that arrive before anyone listens, and delivers them to the first listener', async () => {
+    const url = await start();
+    const late = await SignalingClient.connect({ url, room: 'r', peer: 'late', socket: nodeSocket });
+    const eager = await SignalingClient.connect({ url, room: 'r', peer: 'eager', socket: nodeSocket });
+    expect(eager.sendSignal('late', { type: 'offer', n: 1 })).toBe(true);
+    await until(() => (late as unknown as { early: unknown[] }).early.length === 1, 5_000, 'signal held');
+    const got = await waitFor<[string, unknown]>(late.onSignal.bind(late), () => true, 1_000, 'held signal');
+    expect(got).toEqual(['eager', { type: 'offer', n: 1 }]);
+    late.close();
+    eager.close();
+  });
+
   it('rejects with a clear error when the signaling server is unreachable', async () => {
     await expect(
       SignalingClient.connect({ url: 'ws://127.0.0.1:1/signal', room: 'r', peer: 'x', socket: nodeSocket }),

@@ -9,16 +9,22 @@ export function waitFor<A extends unknown[]>(
   what = 'event',
 ): Promise<A> {
   return new Promise((resolve, reject) => {
+    let settled = false;
+    let off: Unsubscribe | undefined;
     const timer = setTimeout(() => {
-      off();
+      settled = true;
+      off?.();
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
     }, timeoutMs);
-    const off = subscribe((...args: A) => {
-      if (!predicate(...args)) return;
+    // The subscription may fire synchronously (held events are replayed to the first listener).
+    off = subscribe((...args: A) => {
+      if (settled || !predicate(...args)) return;
+      settled = true;
       clearTimeout(timer);
-      off();
+      off?.();
       resolve(args);
     });
+    if (settled) off();
   });
 }
 

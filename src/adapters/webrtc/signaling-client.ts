@@ -43,6 +43,11 @@ export class SignalingClient {
   private readonly joined = new Listeners<[NodeId]>();
   private readonly left = new Listeners<[NodeId]>();
   private readonly signals = new Listeners<[NodeId, unknown]>();
+  /**
+   * Offers can arrive between joining and the transport subscribing (a node opens its storage in
+   * between); they are held here rather than lost, which would stall the link until a retry.
+   */
+  private early: Array<[NodeId, unknown]> | undefined = [];
   private readonly errors = new Listeners<[string, string]>();
 
   private constructor(private readonly opts: SignalingClientOptions) {
@@ -79,7 +84,11 @@ export class SignalingClient {
     return this.left.add(fn);
   }
   onSignal(fn: (from: NodeId, data: unknown) => void): Unsubscribe {
-    return this.signals.add(fn);
+    const off = this.signals.add(fn);
+    const held = this.early;
+    this.early = undefined;
+    for (const [from, data] of held ?? []) this.signals.emit(from, data);
+    return off;
   }
   onError(fn: (code: string, message: string) => void): Unsubscribe {
     return this.errors.add(fn);
@@ -145,7 +154,8 @@ export class SignalingClient {
         if (this.present.delete(frame.peer)) this.left.emit(frame.peer);
         break;
       case 'signal':
-        this.signals.emit(frame.from, frame.data);
+        if (this.early && this.early.length < 1000) this.early.push([frame.from, frame.data]);
+        else this.signals.emit(frame.from, frame.data);
         break;
       case 'error':
         this.errors.emit(frame.code, frame.message);
