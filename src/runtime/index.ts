@@ -1,11 +1,12 @@
 // startNode for browser tabs: the runtime node with simple-peer's browser bundle and the tab's storage.
 
 import SimplePeer from 'simple-peer/simplepeer.min.js';
+import { idbName, openIdbStorage } from '../adapters/idb/storage';
 import type { PeerLike } from '../adapters/webrtc/transport';
 import { createNode, type DynamoNode } from './node';
 import type { StartOptions } from './options';
 
-export type { DynamoNode, Member, MemberStatus, NodeStats } from './node';
+export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult } from './node';
 export { optionsFromUrl, type StartOptions } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
 
@@ -13,5 +14,6 @@ export function startNode(options: StartOptions): Promise<DynamoNode> {
   return createNode(options, {
     createPeer: (opts) => new SimplePeer(opts) as unknown as PeerLike,
     idStore: typeof sessionStorage === 'undefined' ? undefined : sessionStorage,
+    openStorage: (room, nodeId) => openIdbStorage(idbName(room, nodeId)),
   });
 }

@@ -1,44 +1,45 @@
-// The runtime node: wires signaling, the WebRTC transport and fault injection into the object
-// that apps and tests hold (DESIGN.md "Public API"). Environment-agnostic: the browser entry
-// (index.ts) and Node tests pass in their own socket and peer factories.
+// The runtime node: wires signaling, the WebRTC transport, fault injection, storage and the
+// pure core into the object apps and tests hold (DESIGN.md "Public API"). Environment-agnostic:
+// the browser entry (index.ts) and Node tests pass in their own socket, peer and storage factories.
 
 import { FaultyTransport, type Faults } from '../adapters/faults/transport';
-import { systemRandom } from '../adapters/system/clock';
+import { systemClock, systemRandom } from '../adapters/system/clock';
 import { IdTakenError, SignalingClient, type SocketFactory } from '../adapters/webrtc/signaling-client';
 import { WebRtcTransport, type PeerFactory, type WebRtcStats } from '../adapters/webrtc/transport';
 import { ValidationError } from '../core/errors';
-import { Listeners } from '../ports/emitter';
+import { DynamoCore, type Member, type NodeEvent, type NodeStats as CoreStats, type PutResult, type GetResult } from '../core/node';
+import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { chooseNodeId, freshNodeId, keepNodeId, type KeyValue } from './identity';
 import { resolveOptions, type ResolvedOptions, type StartOptions } from './options';
 
-export type MemberStatus = 'up' | 'suspect' | 'down';
-export interface Member {
-  id: NodeId;
-  status: MemberStatus;
-  tokens: number[];
-}
+export type { Member, MemberStatus, PutResult, GetResult } from '../core/node';
 
-export interface NodeStats {
+export interface NodeStats extends CoreStats {
   transport: WebRtcStats;
   faultDropped: number;
 }
-
-export type NodeEvent = 'members';
 
 export interface RuntimeEnv {
   socket?: SocketFactory;
   createPeer: PeerFactory;
   /** Where a tab keeps its node id across reloads (sessionStorage in a browser). */
   idStore?: KeyValue;
+  /** This node's durable store; IndexedDB in a tab (`dynamo-<room>-<nodeId>`). */
+  openStorage(room: string, nodeId: NodeId): Promise<Storage>;
 }
 
 export interface DynamoNode {
   readonly id: NodeId;
   readonly options: ResolvedOptions;
+  put(key: string, value: Json, context?: string, opts?: { w?: number; timeoutMs?: number }): Promise<PutResult>;
+  get(key: string, opts?: { r?: number; timeoutMs?: number }): Promise<GetResult>;
+  delete(key: string, context: string, opts?: { w?: number; timeoutMs?: number }): Promise<PutResult>;
   members(): Member[];
+  /** The key's clockwise walk: its N primaries first, then fallbacks. */
+  preferenceList(key: string): NodeId[];
   stats(): NodeStats;
-  on(event: NodeEvent, fn: () => void): Unsubscribe;
+  on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe;
   readonly faults: Faults;
   /** The peer transport, for diagnostics and transport-level tests. */
   readonly transport: Transport;
@@ -48,10 +49,22 @@ export interface DynamoNode {
 export async function createNode(options: StartOptions, env: RuntimeEnv): Promise<DynamoNode> {
   const opts = resolveOptions(options);
   const signaling = await joinRoom(opts, env);
-  keepNodeId(opts.room, signaling.peer, env.idStore);
+  const id = signaling.peer;
+  keepNodeId(opts.room, id, env.idStore);
+  let storage: Storage;
+  try {
+    storage = await env.openStorage(opts.room, id);
+  } catch (err) {
+    signaling.close();
+    throw err;
+  }
   const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers });
   const transport = new FaultyTransport(webrtc, systemRandom);
-  return new RuntimeNode(signaling.peer, opts, webrtc, transport);
+  const core = await DynamoCore.start(
+    { id, transport, storage, clock: systemClock, random: systemRandom },
+    { n: opts.n, r: opts.r, w: opts.w },
+  );
+  return new RuntimeNode(opts, core, webrtc, transport);
 }
 
 /** Joins the room, stepping aside to a fresh id when ours is taken (unless the user pinned it). */
@@ -71,46 +84,42 @@ async function joinRoom(opts: ResolvedOptions, env: RuntimeEnv): Promise<Signali
 }
 
 class RuntimeNode implements DynamoNode {
-  private seen = new Set<NodeId>();
-  private stopped = false;
-  private readonly memberEvents = new Listeners<[]>();
-
   constructor(
-    readonly id: NodeId,
     readonly options: ResolvedOptions,
+    private readonly core: DynamoCore,
     private readonly webrtc: WebRtcTransport,
     readonly transport: FaultyTransport,
-  ) {
-    transport.onPeerUp((p) => {
-      this.seen.add(p);
-      this.memberEvents.emit();
-    });
-    transport.onPeerDown(() => this.memberEvents.emit());
-  }
+  ) {}
 
+  get id(): NodeId {
+    return this.core.id;
+  }
   get faults(): Faults {
     return this.transport;
   }
 
+  put(key: string, value: Json, context?: string, opts?: { w?: number; timeoutMs?: number }) {
+    return this.core.put(key, value, context, opts);
+  }
+  get(key: string, opts?: { r?: number; timeoutMs?: number }) {
+    return this.core.get(key, opts);
+  }
+  delete(key: string, context: string, opts?: { w?: number; timeoutMs?: number }) {
+    return this.core.delete(key, context, opts);
+  }
   members(): Member[] {
-    const up = new Set(this.transport.peers());
-    const others = [...this.seen].sort().map((id): Member => ({ id, status: up.has(id) ? 'up' : 'down', tokens: [] }));
-    return [{ id: this.id, status: 'up', tokens: [] }, ...others];
+    return this.core.members();
   }
-
+  preferenceList(key: string): NodeId[] {
+    return this.core.preferenceList(key);
+  }
   stats(): NodeStats {
-    return { transport: this.webrtc.stats(), faultDropped: this.transport.dropped };
+    return { ...this.core.stats(), transport: this.webrtc.stats(), faultDropped: this.transport.dropped };
   }
-
-  on(event: NodeEvent, fn: () => void): Unsubscribe {
-    if (event !== 'members') throw new ValidationError(`unknown event "${String(event)}"`);
-    return this.memberEvents.add(fn);
+  on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe {
+    return this.core.on(event, fn);
   }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    await this.transport.close();
-    this.memberEvents.clear();
+  stop(): Promise<void> {
+    return this.core.stop();
   }
 }

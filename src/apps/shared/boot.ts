@@ -30,11 +30,16 @@ export async function boot(status: HTMLElement): Promise<DynamoNode | undefined>
 
 function renderStatus(el: HTMLElement, node: DynamoNode): void {
   const peers = node.transport.peers().length;
+  const members = node.members().length;
+  const { n } = node.options;
   el.replaceChildren(
     text('strong', node.id),
     document.createTextNode(` · room ${node.options.room} · `),
     text('span', `connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}`, 'peer-count'),
   );
+  if (members < n) {
+    el.append(text('span', ` · ring has ${members} of N=${n} nodes: writes are kept on ${members} only — open more tabs`, 'warning'));
+  }
   el.dataset.peers = String(peers);
 }
 

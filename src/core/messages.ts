@@ -1,0 +1,97 @@
+// The peer protocol: a discriminated union of every message between nodes, and its validator.
+//
+// Public API
+//   type Message                         every message; `id` pairs a reply with its request
+//   encode(msg): string
+//   decode(raw, maxChars?): Decoded      { ok: true, msg } | { ok: false, reason } — never throws
+//   MAX_MESSAGE_CHARS
+//
+// Why validate everything: a peer is another tab running possibly older or buggy code, so a bad
+// message must be counted and dropped at the door, never thrown through the node. Sibling sets
+// inside messages are checked only for shape here; versions.fromJson checks them in depth.
+
+import type { Json } from '../ports/storage';
+import type { NodeId } from '../ports/transport';
+
+/** A serialized sibling set (versions.toJson); validated by versions.fromJson where it is used. */
+export type SetJson = Json;
+export interface KeySet {
+  key: string;
+  set: SetJson;
+}
+
+export type Message =
+  /** Store `set` (merge it into what you hold) for `key`; as a hint for `hintFor` if given. */
+  | { type: 'put'; id: number; key: string; set: SetJson; hintFor?: NodeId }
+  | { type: 'put-ack'; id: number; ok: boolean; error?: string }
+  /** Send me your sibling set for `key` (null if you hold nothing). */
+  | { type: 'get'; id: number; key: string }
+  | { type: 'get-reply'; id: number; set: SetJson | null }
+  /** Coordinate this client put for me: I am not among the key's first N replicas. */
+  | { type: 'fwd-put'; id: number; key: string; value?: Json; tombstone?: boolean; context: string; w: number }
+  | { type: 'fwd-put-reply'; id: number; ok: true; context: string; replicas: number }
+  | { type: 'fwd-put-reply'; id: number; ok: false; error: ErrorName; message: string; required?: number; answered?: number }
+  /** Hinted handoff: sets held for you while you were down. Ack deletes them at the sender. */
+  | { type: 'handoff'; id: number; sets: KeySet[] }
+  | { type: 'handoff-ack'; id: number };
+
+export type ErrorName = 'QuorumError' | 'ValidationError' | 'StorageFullError' | 'ClosedError' | 'Error';
+export type MessageType = Message['type'];
+export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string };
+
+/** Values are at most 1 MiB serialized; a set carries a few siblings; leave room for several. */
+export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+const MAX_KEY_CHARS = 1024;
+const ERROR_NAMES = new Set<string>(['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError', 'Error']);
+
+export function encode(msg: Message): string {
+  return JSON.stringify(msg);
+}
+
+export function decode(raw: string, maxChars = MAX_MESSAGE_CHARS): Decoded {
+  if (raw.length > maxChars) return { ok: false, reason: 'too-large' };
+  let m: unknown;
+  try {
+    m = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'bad-json' };
+  }
+  if (!isObject(m) || typeof m.type !== 'string') return { ok: false, reason: 'no-type' };
+  const check = validators[m.type as MessageType];
+  if (!check) return { ok: false, reason: 'unknown-type' };
+  if (!isId(m.id) || !check(m)) return { ok: false, reason: `bad-${m.type}` };
+  return { ok: true, msg: m as Message };
+}
+
+type Obj = Record<string, unknown>;
+
+const validators: Record<MessageType, (m: Obj) => boolean> = {
+  put: (m) => isKey(m.key) && isObject(m.set) && (m.hintFor === undefined || isNodeId(m.hintFor)),
+  'put-ack': (m) => typeof m.ok === 'boolean' && (m.error === undefined || typeof m.error === 'string'),
+  get: (m) => isKey(m.key),
+  'get-reply': (m) => m.set === null || isObject(m.set),
+  'fwd-put': (m) =>
+    isKey(m.key) &&
+    typeof m.context === 'string' &&
+    isId(m.w) &&
+    (m.tombstone === true ? m.value === undefined : m.value !== undefined && m.tombstone === undefined),
+  'fwd-put-reply': (m) =>
+    m.ok === true
+      ? typeof m.context === 'string' && isId(m.replicas)
+      : m.ok === false && typeof m.error === 'string' && ERROR_NAMES.has(m.error) && typeof m.message === 'string',
+  handoff: (m) => Array.isArray(m.sets) && m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)),
+  'handoff-ack': () => true,
+};
+
+function isObject(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function isId(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+function isKey(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= MAX_KEY_CHARS;
+}
+function isNodeId(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= 64;
+}

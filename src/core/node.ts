@@ -1,0 +1,554 @@
+// A Dynamo node (paper §4): composes ring, versions, quorum, handoff and the peer protocol.
+// Driven only by client calls, peer messages and Clock timers; everything else comes in as ports.
+//
+// Public API
+//   DynamoCore.start(deps, config?): Promise<DynamoCore>
+//   .put(key, value, context?, { w?, timeoutMs? })   -> { context, replicas }
+//   .get(key, { r?, timeoutMs? })                    -> { values, context }
+//   .delete(key, context, { w?, timeoutMs? })        -> { context, replicas }
+//   .members()  .stats()  .on('members'|'change'|'repair', fn)  .stop()
+//   .preferenceList(key)                             -> primaries then fallbacks (for UIs)
+//
+// Coordination. A put is coordinated by one of the key's first N replicas, because the new
+// version's dot must be minted from that node's durable set; a node outside them forwards the put
+// in one hop. A get needs no such thing, so the node that receives it asks the replicas itself
+// (one round trip fewer). Both go to the first N *healthy* nodes of the clockwise walk; a fallback
+// stores what it receives for a down primary as a hint and hands it over when that node is back.
+
+import type { Clock } from '../ports/clock';
+import { Listeners } from '../ports/emitter';
+import type { Random } from '../ports/random';
+import type { Json, Storage } from '../ports/storage';
+import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
+import { encodeContext, decodeContext, type Context } from './context';
+import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
+import { HintStore } from './handoff';
+import { partitionOf } from './hash';
+import { Membership } from './membership';
+import { decode, encode, type ErrorName, type Message } from './messages';
+import { Collector, placements, required, type Placement } from './quorum';
+import { DVV, ReplicaStore, setToJson, type Versioning } from './replica';
+import { Requests } from './requests';
+import { DEFAULT_Q, fallbackOrder, partitionsOf } from './ring';
+import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
+import * as versions from './versions';
+import type { SiblingSet } from './versions';
+import { LatencyLog, type LatencySummary } from './latency';
+
+export interface NodeDeps {
+  id: NodeId;
+  transport: Transport;
+  storage: Storage;
+  clock: Clock;
+  random: Random;
+}
+
+export interface NodeConfig {
+  n: number;
+  r: number;
+  w: number;
+  /** Partitions in the ring; a power of two. */
+  q: number;
+  /** Default deadline of a client request. */
+  timeoutMs: number;
+  /** How often pending hints are offered to owners that are up. */
+  handoffIntervalMs: number;
+  /** Keys per handoff message. */
+  handoffBatch: number;
+  /** DVV (default). LWW exists only as a negative control for the checkers. */
+  versioning: Versioning;
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  n: 3,
+  r: 2,
+  w: 2,
+  q: DEFAULT_Q,
+  timeoutMs: 1000,
+  handoffIntervalMs: 1000,
+  handoffBatch: 100,
+  versioning: DVV,
+};
+
+export type MemberStatus = 'up' | 'suspect' | 'down';
+export interface Member {
+  id: NodeId;
+  status: MemberStatus;
+  /** The ring partitions this member owns. */
+  tokens: number[];
+}
+export interface PutResult {
+  context: string;
+  /** Replicas that had stored the write when it was acknowledged. */
+  replicas: number;
+}
+export interface GetResult {
+  values: Json[];
+  context: string;
+}
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+export interface NodeStats {
+  requests: { put: number; get: number; delete: number; forwarded: number };
+  errors: { quorum: number; validation: number; storage: number };
+  latencyMs: { put: LatencySummary; get: LatencySummary };
+  hints: { pending: number; stored: number; delivered: number };
+  repairs: { read: number };
+  messages: { received: number; dropped: number; dropReasons: Record<string, number> };
+}
+
+export type NodeEvent = 'members' | 'change' | 'repair';
+type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
+type RemoteError = { error: ErrorName; message: string; required?: number; answered?: number };
+
+export class DynamoCore {
+  readonly id: NodeId;
+  readonly config: NodeConfig;
+  private readonly transport: Transport;
+  private readonly storage: Storage;
+  private readonly clock: Clock;
+  private readonly replica: ReplicaStore;
+  private readonly hints: HintStore;
+  private readonly requests: Requests;
+  private readonly listeners: Record<NodeEvent, Listeners<[string?]>>;
+  private readonly unsubscribe: Unsubscribe[] = [];
+  private readonly latency = { put: new LatencyLog(), get: new LatencyLog() };
+  private readonly delivering = new Set<NodeId>();
+  private cancelHandoff: () => void = () => {};
+  private closed = false;
+  private counters = {
+    requests: { put: 0, get: 0, delete: 0, forwarded: 0 },
+    errors: { quorum: 0, validation: 0, storage: 0 },
+    hints: { stored: 0, delivered: 0 },
+    repairs: { read: 0 },
+    messages: { received: 0, dropped: 0, dropReasons: {} as Record<string, number> },
+  };
+
+  private constructor(
+    deps: NodeDeps,
+    config: NodeConfig,
+    private readonly membership: Membership,
+  ) {
+    this.id = deps.id;
+    this.config = config;
+    this.transport = deps.transport;
+    this.storage = deps.storage;
+    this.clock = deps.clock;
+    this.replica = new ReplicaStore(deps.storage, config.q, config.versioning);
+    this.hints = new HintStore(deps.storage, config.versioning.merge);
+    this.requests = new Requests(deps.clock, config.timeoutMs * 2);
+    this.listeners = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
+  }
+
+  static async start(deps: NodeDeps, config: Partial<NodeConfig> = {}): Promise<DynamoCore> {
+    const full = { ...DEFAULT_CONFIG, ...config };
+    checkQuorum('r', full.r, full.n);
+    checkQuorum('w', full.w, full.n);
+    const membership = await Membership.load(deps.storage, deps.id, full.q);
+    const node = new DynamoCore(deps, full, membership);
+    await node.hints.load();
+    node.attach();
+    return node;
+  }
+
+  // --- client API -----------------------------------------------------------------------------
+
+  async put(key: string, value: Json, context?: string, opts: RequestOptions & { w?: number } = {}): Promise<PutResult> {
+    return this.clientWrite('put', key, () => (checkValue(value), { value }), context, opts);
+  }
+
+  async delete(key: string, context: string, opts: RequestOptions & { w?: number } = {}): Promise<PutResult> {
+    return this.clientWrite('delete', key, () => ({ tombstone: true }), context, opts);
+  }
+
+  async get(key: string, opts: RequestOptions & { r?: number } = {}): Promise<GetResult> {
+    const started = this.clock.now();
+    return this.track(async () => {
+      this.ensureOpen();
+      checkKey(key);
+      const r = checkQuorum('r', opts.r ?? this.config.r, this.config.n);
+      const timeoutMs = checkTimeout(opts.timeoutMs) ?? this.config.timeoutMs;
+      this.counters.requests.get++;
+      const merged = await this.coordinateGet(key, r, timeoutMs);
+      this.latency.get.add(this.clock.now() - started);
+      const { values, context } = versions.read(merged);
+      return { values, context: encodeContext(context) };
+    });
+  }
+
+  members(): Member[] {
+    const up = new Set([this.id, ...this.transport.peers()]);
+    const ring = this.membership.ring;
+    return this.membership.members().map((id) => ({
+      id,
+      status: up.has(id) ? 'up' : 'down',
+      tokens: partitionsOf(ring, id),
+    }));
+  }
+
+  /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
+  preferenceList(key: string): NodeId[] {
+    return fallbackOrder(this.membership.ring, partitionOf(key, this.config.q));
+  }
+
+  stats(): NodeStats {
+    const c = this.counters;
+    return {
+      requests: { ...c.requests },
+      errors: { ...c.errors },
+      latencyMs: { put: this.latency.put.summary(), get: this.latency.get.summary() },
+      hints: { pending: this.hints.count(), stored: c.hints.stored, delivered: c.hints.delivered },
+      repairs: { ...c.repairs },
+      messages: { ...c.messages, dropReasons: { ...c.messages.dropReasons } },
+    };
+  }
+
+  on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe {
+    const list = this.listeners[event];
+    if (!list) throw new ValidationError(`unknown event "${String(event)}"`);
+    return list.add(fn);
+  }
+
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelHandoff();
+    for (const u of this.unsubscribe) u();
+    this.requests.closeAll();
+    await this.transport.close();
+    await this.storage.close();
+  }
+
+  // --- wiring ---------------------------------------------------------------------------------
+
+  private attach(): void {
+    const t = this.transport;
+    this.unsubscribe.push(
+      t.onMessage((from, raw) => this.onMessage(from, raw)),
+      t.onPeerUp((p) => void this.peerUp(p)),
+      t.onPeerDown((p) => {
+        this.requests.peerDown(p);
+        this.listeners.members.emit();
+      }),
+    );
+    for (const p of t.peers()) void this.peerUp(p);
+    this.scheduleHandoff();
+  }
+
+  private async peerUp(peer: NodeId): Promise<void> {
+    await this.membership.add(peer).catch(() => false);
+    this.listeners.members.emit();
+    this.deliverHints(peer);
+  }
+
+  private healthy = (id: NodeId): boolean => id === this.id || this.transport.peers().includes(id);
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClosedError('node stopped');
+  }
+
+  /** Runs a client request, counting its failures by type. */
+  private async track<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof QuorumError) this.counters.errors.quorum++;
+      else if (err instanceof ValidationError) this.counters.errors.validation++;
+      else if (err instanceof StorageFullError) this.counters.errors.storage++;
+      throw err;
+    }
+  }
+
+  // --- writes ---------------------------------------------------------------------------------
+
+  private clientWrite(
+    kind: 'put' | 'delete',
+    key: string,
+    makeWrite: () => Write,
+    context: string | undefined,
+    opts: RequestOptions & { w?: number },
+  ): Promise<PutResult> {
+    const started = this.clock.now();
+    return this.track(async () => {
+      this.ensureOpen();
+      checkKey(key);
+      if (kind === 'delete' && typeof context !== 'string') {
+        throw new ValidationError('delete needs the context of a read: a tombstone removes only what it saw');
+      }
+      const write = makeWrite();
+      const ctx = decodeContext(context);
+      const w = checkQuorum('w', opts.w ?? this.config.w, this.config.n);
+      const timeoutMs = checkTimeout(opts.timeoutMs) ?? this.config.timeoutMs;
+      this.counters.requests[kind]++;
+      const result = await this.routeWrite(key, write, ctx, w, timeoutMs);
+      this.latency.put.add(this.clock.now() - started);
+      return result;
+    });
+  }
+
+  /** Coordinate here if this node is a primary (or no primary is reachable); else forward. */
+  private routeWrite(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+    const primaries = this.preferenceList(key).slice(0, this.config.n);
+    const target = primaries.includes(this.id) ? this.id : primaries.find(this.healthy);
+    if (target === undefined || target === this.id) return this.coordinatePut(key, write, ctx, w, timeoutMs);
+    this.counters.requests.forwarded++;
+    return this.forwardPut(target, key, write, ctx, w, timeoutMs);
+  }
+
+  private forwardPut(to: NodeId, key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+    return new Promise((resolve, reject) => {
+      const giveUp = this.clock.setTimer(timeoutMs * 1.5, () => fail());
+      const fail = () => {
+        giveUp();
+        reject(new QuorumError(`put: coordinator ${to} did not answer`, w, 0));
+      };
+      const msg = { type: 'fwd-put' as const, key, context: encodeContext(ctx), w, ...write };
+      this.requests.send(this.transport, to, msg, (reply) => {
+        giveUp();
+        if (reply.type !== 'fwd-put-reply') return fail();
+        if (reply.ok) resolve({ context: reply.context, replicas: reply.replicas });
+        else reject(remoteError(reply));
+      }, fail);
+    });
+  }
+
+  private async coordinatePut(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+    const walk = this.preferenceList(key);
+    const plan = withSelf(placements(walk, this.config.n, this.healthy), this.id);
+    const need = required(w, walk.length);
+    if (plan.length < need) {
+      throw new QuorumError(`put: 0 of ${need} required replicas answered (only ${plan.length} replicas reachable)`, need, 0);
+    }
+    const mine = plan.find((p) => p.node === this.id) as Placement;
+    const made = await this.mintLocally(key, write, ctx, mine);
+    const collector = new Collector<true>(need, plan.length, this.clock, timeoutMs, 'put');
+    collector.ok(this.id, true);
+    const payload = setToJson(made.set);
+    for (const p of plan) {
+      if (p.node === this.id) continue;
+      this.requests.send(
+        this.transport,
+        p.node,
+        { type: 'put', key, set: payload, ...(p.hintFor ? { hintFor: p.hintFor } : {}) },
+        (reply) => (reply.type === 'put-ack' && reply.ok ? collector.ok(p.node, true) : collector.failed()),
+        () => collector.failed(),
+      );
+    }
+    const answers = await collector.done;
+    return { context: encodeContext(made.context), replicas: answers.length };
+  }
+
+  /** Makes the new version from this node's durable state; stored before any replica hears of it. */
+  private async mintLocally(key: string, write: Write, ctx: Context, mine: Placement) {
+    const put = (current: SiblingSet) =>
+      this.config.versioning.put(current, { coordinator: this.id, context: ctx, now: this.clock.now(), ...write });
+    let made: ReturnType<typeof put> | undefined;
+    if (mine.hintFor) {
+      // No primary reachable: this node holds the write for one. Mint from everything held here.
+      const view = await this.localView(key);
+      made = put(view);
+      await this.hints.add(mine.hintFor, key, made.set);
+      this.counters.hints.stored++;
+    } else {
+      await this.replica.update(key, (current) => (made = put(mergeInto(current, this.hints.forKey(key), this.config.versioning))).set);
+    }
+    this.listeners.change.emit(key);
+    return made as NonNullable<typeof made>;
+  }
+
+  // --- reads ----------------------------------------------------------------------------------
+
+  private async coordinateGet(key: string, r: number, timeoutMs: number): Promise<SiblingSet> {
+    const walk = this.preferenceList(key);
+    const plan = placements(walk, this.config.n, this.healthy);
+    const collector = new Collector<SiblingSet | undefined>(required(r, walk.length), plan.length, this.clock, timeoutMs, 'get');
+    for (const p of plan) {
+      if (p.node === this.id) {
+        this.localView(key).then((s) => collector.ok(this.id, s), () => collector.failed());
+        continue;
+      }
+      this.requests.send(
+        this.transport,
+        p.node,
+        { type: 'get', key },
+        (reply) => {
+          const set = reply.type === 'get-reply' ? parseSet(reply.set) : null;
+          if (set === null) collector.failed();
+          else collector.ok(p.node, set);
+        },
+        () => collector.failed(),
+      );
+    }
+    const answers = await collector.done;
+    const merged = mergeInto(versions.empty(), answers.map((a) => a.value).filter(isSet), this.config.versioning);
+    this.readRepair(key, merged, answers, plan);
+    return merged;
+  }
+
+  /** Replicas that answered with less than the merged set get it (paper §4.6 read repair). */
+  private readRepair(key: string, merged: SiblingSet, answers: Array<{ from: NodeId; value: SiblingSet | undefined }>, plan: Placement[]): void {
+    if (versions.isEmpty(merged)) return;
+    const payload = setToJson(merged);
+    for (const { from, value } of answers) {
+      if (value && versions.equals(value, merged)) continue;
+      this.counters.repairs.read++;
+      this.listeners.repair.emit(key);
+      const hintFor = plan.find((p) => p.node === from)?.hintFor;
+      if (from === this.id) void this.storeIncoming(key, merged, hintFor).catch(() => undefined);
+      else this.requests.send(this.transport, from, { type: 'put', key, set: payload, ...(hintFor ? { hintFor } : {}) }, () => {}, () => {});
+    }
+  }
+
+  /** What this node holds for a key: its own replica merged with any hints it keeps for others. */
+  private async localView(key: string): Promise<SiblingSet> {
+    const own = (await this.replica.read(key)) ?? versions.empty();
+    return mergeInto(own, this.hints.forKey(key), this.config.versioning);
+  }
+
+  // --- incoming -------------------------------------------------------------------------------
+
+  private onMessage(from: NodeId, raw: string): void {
+    if (this.closed) return;
+    const decoded = decode(raw);
+    if (!decoded.ok) return this.drop(decoded.reason);
+    this.counters.messages.received++;
+    this.handle(from, decoded.msg).catch((err: unknown) => this.drop(`handler-${(err as Error).name ?? 'error'}`));
+  }
+
+  private drop(reason: string): void {
+    const m = this.counters.messages;
+    m.dropped++;
+    m.dropReasons[reason] = (m.dropReasons[reason] ?? 0) + 1;
+  }
+
+  private async handle(from: NodeId, msg: Message): Promise<void> {
+    switch (msg.type) {
+      case 'put':
+        return this.onPut(from, msg.id, msg.key, msg.set, msg.hintFor);
+      case 'get':
+        return this.reply(from, { type: 'get-reply', id: msg.id, set: setToJson(await this.localView(msg.key)) });
+      case 'fwd-put':
+        return this.onForwardedPut(from, msg);
+      case 'handoff':
+        return this.onHandoff(from, msg.id, msg.sets);
+      default:
+        if (!this.requests.reply(from, msg)) this.drop('unmatched-reply');
+    }
+  }
+
+  private async onPut(from: NodeId, id: number, key: string, raw: Json, hintFor: NodeId | undefined): Promise<void> {
+    try {
+      await this.storeIncoming(key, versions.fromJson(raw), hintFor);
+      this.reply(from, { type: 'put-ack', id, ok: true });
+    } catch (err) {
+      this.reply(from, { type: 'put-ack', id, ok: false, error: (err as Error).name });
+    }
+  }
+
+  private async storeIncoming(key: string, set: SiblingSet, hintFor: NodeId | undefined): Promise<void> {
+    if (hintFor && hintFor !== this.id) {
+      await this.hints.add(hintFor, key, set);
+      this.counters.hints.stored++;
+      return;
+    }
+    const { changed } = await this.replica.merge(key, set);
+    if (changed) this.listeners.change.emit(key);
+  }
+
+  private async onForwardedPut(from: NodeId, msg: Extract<Message, { type: 'fwd-put' }>): Promise<void> {
+    const write: Write = msg.tombstone ? { tombstone: true } : { value: msg.value as Json };
+    try {
+      const res = await this.coordinatePut(msg.key, write, decodeContext(msg.context), msg.w, this.config.timeoutMs);
+      this.reply(from, { type: 'fwd-put-reply', id: msg.id, ok: true, ...res });
+    } catch (err) {
+      const e = err as Error & Partial<QuorumError>;
+      const name = (['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError'] as const).find((n) => n === e.name) ?? 'Error';
+      this.reply(from, { type: 'fwd-put-reply', id: msg.id, ok: false, error: name, message: e.message, required: e.required, answered: e.answered });
+    }
+  }
+
+  private async onHandoff(from: NodeId, id: number, sets: Array<{ key: string; set: Json }>): Promise<void> {
+    for (const { key, set } of sets) await this.storeIncoming(key, versions.fromJson(set), undefined);
+    this.reply(from, { type: 'handoff-ack', id });
+  }
+
+  private reply(to: NodeId, msg: Message): void {
+    this.transport.send(to, encode(msg));
+  }
+
+  // --- hinted handoff -------------------------------------------------------------------------
+
+  private scheduleHandoff(): void {
+    this.cancelHandoff = this.clock.setTimer(this.config.handoffIntervalMs, () => {
+      for (const owner of this.hints.owners()) if (this.healthy(owner)) this.deliverHints(owner);
+      if (!this.closed) this.scheduleHandoff();
+    });
+  }
+
+  /** Offers one batch of hints to `owner`; the next batch follows its acknowledgement. */
+  private deliverHints(owner: NodeId): void {
+    if (this.closed || owner === this.id || this.delivering.has(owner)) return;
+    const batch = this.hints.batch(owner, this.config.handoffBatch);
+    if (batch.length === 0) return;
+    this.delivering.add(owner);
+    const sets = batch.map(({ key, set }) => ({ key, set }));
+    const done = () => this.delivering.delete(owner);
+    this.requests.send(
+      this.transport,
+      owner,
+      { type: 'handoff', sets },
+      () => {
+        void this.hints.delivered(owner, batch).then((n) => {
+          this.counters.hints.delivered += n;
+          done();
+          if (n > 0) this.deliverHints(owner);
+        }, done);
+      },
+      done,
+    );
+  }
+}
+
+/**
+ * The coordinator always keeps a copy, since it minted the version from its own state. It is
+ * missing from the plan only when no primary was reachable and other fallbacks came first; it
+ * then takes the last fallback's place, and that fallback's hint.
+ */
+function withSelf(plan: Placement[], self: NodeId): Placement[] {
+  if (plan.some((p) => p.node === self)) return plan;
+  const last = plan.at(-1);
+  return [...plan.slice(0, -1), { node: self, hintFor: last?.hintFor }];
+}
+
+function mergeInto(base: SiblingSet, others: SiblingSet[], v: Versioning): SiblingSet {
+  return others.reduce((acc, s) => v.merge(acc, s), base);
+}
+
+function parseSet(raw: Json | null): SiblingSet | null {
+  try {
+    return raw === null ? versions.empty() : versions.fromJson(raw);
+  } catch {
+    return null;
+  }
+}
+
+function isSet(x: SiblingSet | undefined): x is SiblingSet {
+  return x !== undefined;
+}
+
+function remoteError(e: RemoteError): Error {
+  switch (e.error) {
+    case 'QuorumError':
+      return new QuorumError(e.message, e.required ?? 0, e.answered ?? 0);
+    case 'ValidationError':
+      return new ValidationError(e.message);
+    case 'StorageFullError':
+      return new StorageFullError(e.message);
+    case 'ClosedError':
+      return new ClosedError(e.message);
+    default:
+      return new Error(e.message);
+  }
+}

@@ -1,0 +1,69 @@
+// Outstanding requests to peers: pairs each reply with its request, and fails requests whose peer
+// went down or never answered, so callers count them against their quorum at once.
+//
+// Public API
+//   new Requests(clock, lifetimeMs)
+//   .send(transport, to, msg, onReply, onFail)   msg without id; onFail runs at most once
+//   .reply(from, msg)                            true when it matched a live request from that peer
+//   .peerDown(peer)  .closeAll()
+
+import type { Clock } from '../ports/clock';
+import type { NodeId, Transport } from '../ports/transport';
+import { encode, type Message } from './messages';
+
+type Reply = Extract<Message, { type: 'put-ack' | 'get-reply' | 'fwd-put-reply' | 'handoff-ack' }>;
+type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'id'> : never) : never;
+
+interface Entry {
+  to: NodeId;
+  onReply: (msg: Reply) => void;
+  onFail: () => void;
+  cancel: () => void;
+}
+
+export class Requests {
+  private next = 1;
+  private pending = new Map<number, Entry>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly lifetimeMs: number,
+  ) {}
+
+  send(transport: Transport, to: NodeId, msg: Outgoing, onReply: (m: Reply) => void, onFail: () => void): void {
+    const id = this.next++;
+    const cancel = this.clock.setTimer(this.lifetimeMs, () => this.fail(id));
+    this.pending.set(id, { to, onReply, onFail, cancel });
+    if (!transport.send(to, encode({ ...msg, id } as Message))) this.fail(id);
+  }
+
+  reply(from: NodeId, msg: Reply): boolean {
+    const entry = this.pending.get(msg.id);
+    // A reply must come from the peer asked: ids are per sender, so another peer's id is not ours.
+    if (!entry || entry.to !== from) return false;
+    this.pending.delete(msg.id);
+    entry.cancel();
+    entry.onReply(msg);
+    return true;
+  }
+
+  peerDown(peer: NodeId): void {
+    for (const [id, e] of this.pending) if (e.to === peer) this.fail(id);
+  }
+
+  closeAll(): void {
+    for (const id of [...this.pending.keys()]) this.fail(id);
+  }
+
+  size(): number {
+    return this.pending.size;
+  }
+
+  private fail(id: number): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.cancel();
+    entry.onFail();
+  }
+}

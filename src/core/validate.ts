@@ -1,0 +1,37 @@
+// Client input checks (DESIGN.md limits): keys are non-empty strings up to 1 KiB of UTF-8, values
+// JSON up to 1 MiB serialized, r/w within 1..N. Raised as ValidationError before anything is sent.
+
+import { ValidationError } from './errors';
+import { utf8 } from './hash';
+import type { Json } from '../ports/storage';
+import { validateJson } from './versions';
+
+export const MAX_KEY_BYTES = 1024;
+export const MAX_VALUE_BYTES = 1024 * 1024;
+
+export function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) throw new ValidationError('key must be a non-empty string');
+  if (utf8(key).length > MAX_KEY_BYTES) throw new ValidationError(`key is longer than ${MAX_KEY_BYTES} bytes`);
+}
+
+export function checkValue(value: unknown): asserts value is Json {
+  if (value === undefined) throw new ValidationError('value must be a JSON value, got undefined');
+  validateJson(value);
+  const bytes = utf8(JSON.stringify(value)).length;
+  if (bytes > MAX_VALUE_BYTES) throw new ValidationError(`value is ${bytes} bytes serialized; the limit is ${MAX_VALUE_BYTES}`);
+}
+
+export function checkQuorum(name: 'r' | 'w', v: unknown, n: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > n) {
+    throw new ValidationError(`${name} must be an integer in 1..${n} (N), got ${String(v)}`);
+  }
+  return v;
+}
+
+export function checkTimeout(ms: unknown): number | undefined {
+  if (ms === undefined) return undefined;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
+    throw new ValidationError(`timeoutMs must be a positive number, got ${String(ms)}`);
+  }
+  return ms;
+}
