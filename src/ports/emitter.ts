@@ -1,6 +1,6 @@
 // A minimal typed listener list, shared by ports' implementations (transports, node events).
 
-import type { Unsubscribe } from './transport';
+import type { NodeId, Unsubscribe } from './transport';
 
 export class Listeners<A extends unknown[]> {
   private fns = new Set<(...args: A) => void>();
@@ -25,5 +25,28 @@ export class Listeners<A extends unknown[]> {
 
   clear(): void {
     this.fns.clear();
+  }
+}
+
+/** The event half of the Transport port, shared by every transport adapter. */
+export abstract class TransportEvents {
+  protected readonly messages = new Listeners<[NodeId, string]>();
+  protected readonly ups = new Listeners<[NodeId]>();
+  protected readonly downs = new Listeners<[NodeId]>();
+
+  onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
+    return this.messages.add(fn);
+  }
+  onPeerUp(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.ups.add(fn);
+  }
+  onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.downs.add(fn);
+  }
+
+  protected clearListeners(): void {
+    this.messages.clear();
+    this.ups.clear();
+    this.downs.clear();
   }
 }

@@ -37,7 +37,7 @@
 // Randomness is drawn only from `random`, in send order, so a seed replays a run exactly; give the
 // network its own fork (`rng.fork('network')`) so other consumers cannot shift its draws.
 
-import { Listeners } from '../ports/emitter';
+import { TransportEvents } from '../ports/emitter';
 import type { Random } from '../ports/random';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import type { VirtualClock } from './clock';
@@ -424,20 +424,19 @@ export class SimNetwork {
 }
 
 /** One node's endpoint on a SimNetwork. */
-export class SimTransport implements Transport {
+export class SimTransport extends TransportEvents implements Transport {
   private closed = false;
   /** Peers whose up was emitted and whose down was not: `peers()`, and the only valid `send` targets. */
   private readonly announced = new Set<NodeId>();
-  private readonly messages = new Listeners<[NodeId, string]>();
-  private readonly ups = new Listeners<[NodeId]>();
-  private readonly downs = new Listeners<[NodeId]>();
 
   /** @internal Created by SimNetwork.open. */
   constructor(
     readonly self: NodeId,
     private readonly network: SimNetwork,
     private readonly node: SimNode,
-  ) {}
+  ) {
+    super();
+  }
 
   peers(): NodeId[] {
     return [...this.announced];
@@ -454,16 +453,6 @@ export class SimTransport implements Transport {
     return Promise.resolve();
   }
 
-  onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
-    return this.messages.add(fn);
-  }
-  onPeerUp(fn: (peer: NodeId) => void): Unsubscribe {
-    return this.ups.add(fn);
-  }
-  onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
-    return this.downs.add(fn);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -476,9 +465,7 @@ export class SimTransport implements Transport {
   kill(): void {
     this.closed = true;
     this.announced.clear();
-    this.messages.clear();
-    this.ups.clear();
-    this.downs.clear();
+    this.clearListeners();
   }
 
   /** @internal Emits up for `peer` unless already announced; true if it did. */

@@ -4,7 +4,7 @@
 // so code that only works with synchronous delivery fails here first. Links can be cut and restored
 // to exercise the down/up paths without a browser.
 
-import { Listeners } from '../../ports/emitter';
+import { TransportEvents } from '../../ports/emitter';
 import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
 
 export class MemoryNetwork {
@@ -58,14 +58,11 @@ export class MemoryNetwork {
   }
 }
 
-export class MemoryTransport implements Transport {
+export class MemoryTransport extends TransportEvents implements Transport {
   private up = new Set<NodeId>();
   /** Peers whose `up` has been emitted; `down` is emitted only for these, so events alternate. */
   private announced = new Set<NodeId>();
   private closed = false;
-  private readonly messages = new Listeners<[NodeId, string]>();
-  private readonly ups = new Listeners<[NodeId]>();
-  private readonly downs = new Listeners<[NodeId]>();
   /** Per-destination outbox, flushed in one macrotask to keep FIFO and batch like a real channel. */
   private outbox = new Map<NodeId, string[]>();
   private flushScheduled = false;
@@ -73,7 +70,9 @@ export class MemoryTransport implements Transport {
   constructor(
     readonly self: NodeId,
     private readonly network: MemoryNetwork,
-  ) {}
+  ) {
+    super();
+  }
 
   peers(): NodeId[] {
     return [...this.announced];
@@ -89,16 +88,6 @@ export class MemoryTransport implements Transport {
   }
 
   async drain(): Promise<void> {}
-
-  onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
-    return this.messages.add(fn);
-  }
-  onPeerUp(fn: (peer: NodeId) => void): Unsubscribe {
-    return this.ups.add(fn);
-  }
-  onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
-    return this.downs.add(fn);
-  }
 
   async close(): Promise<void> {
     this.closeNow();

@@ -3,7 +3,7 @@
 // when its channel closes or the peer is silent past `deadAfterMs` (an app-level heartbeat keeps
 // idle links talking), and the initiator reconnects while the peer is still in the room.
 
-import { Listeners } from '../../ports/emitter';
+import { TransportEvents } from '../../ports/emitter';
 import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
 import { BYE_FRAME, DEFAULT_CHUNK_CHARS, PING_FRAME, PONG_FRAME, Reassembler, encodeFrames } from './framing';
 import type { SignalingClient } from './signaling-client';
@@ -73,7 +73,7 @@ interface Envelope {
 
 const decoder = new TextDecoder();
 
-export class WebRtcTransport implements Transport {
+export class WebRtcTransport extends TransportEvents implements Transport {
   readonly self: NodeId;
   private links = new Map<NodeId, Link>();
   private retryTimers = new Map<NodeId, ReturnType<typeof setTimeout>>();
@@ -83,9 +83,6 @@ export class WebRtcTransport implements Transport {
   private closed = false;
   private heartbeat: ReturnType<typeof setInterval>;
   private readonly unsubscribe: Unsubscribe[];
-  private readonly messages = new Listeners<[NodeId, string]>();
-  private readonly ups = new Listeners<[NodeId]>();
-  private readonly downs = new Listeners<[NodeId]>();
   private readonly o: Required<Omit<WebRtcOptions, 'iceServers'>> & { iceServers: RTCIceServer[] };
   private readonly counters: WebRtcStats = {
     messagesSent: 0,
@@ -98,6 +95,7 @@ export class WebRtcTransport implements Transport {
   };
 
   constructor(opts: WebRtcOptions) {
+    super();
     this.o = {
       heartbeatMs: 1000,
       deadAfterMs: 4000,
@@ -148,16 +146,6 @@ export class WebRtcTransport implements Transport {
     });
   }
 
-  onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
-    return this.messages.add(fn);
-  }
-  onPeerUp(fn: (peer: NodeId) => void): Unsubscribe {
-    return this.ups.add(fn);
-  }
-  onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
-    return this.downs.add(fn);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -170,9 +158,7 @@ export class WebRtcTransport implements Transport {
       this.dropLink(link);
     }
     this.o.signaling.close();
-    this.messages.clear();
-    this.ups.clear();
-    this.downs.clear();
+    this.clearListeners();
   }
 
   // --- link lifecycle -------------------------------------------------------------------------
