@@ -1,7 +1,7 @@
 // Playwright: real Chromium tabs against the real signaling server, which also serves dist/.
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chromiumArgs, chromiumPath } from './test/support/chromium';
 
 // Workers inherit the runner's environment, so the port is chosen once, here, in the runner.
 process.env.E2E_PORT ??= execFileSync(process.execPath, [
@@ -11,7 +11,6 @@ process.env.E2E_PORT ??= execFileSync(process.execPath, [
   .toString()
   .trim();
 const port = Number(process.env.E2E_PORT);
-const systemChromium = '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -22,17 +21,7 @@ export default defineConfig({
   outputDir: 'test-results',
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    launchOptions: {
-      executablePath: existsSync(systemChromium) ? systemChromium : undefined,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {

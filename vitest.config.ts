@@ -1,11 +1,8 @@
 // Vitest: unit, property, simulation and contract suites in Node ('node'), and browser-only suites
 // (IndexedDB, ...) in real headless Chromium through Playwright ('browser').
-import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-
-// Playwright cannot download its own browser here; use the system Chromium when there is one.
-const chromium = '/usr/bin/chromium';
+import { chromiumArgs, chromiumPath } from './test/support/chromium';
 
 export default defineConfig({
   test: {
@@ -30,18 +27,7 @@ export default defineConfig({
             // These suites have no UI: a failure screenshot is a blank page written into the tree.
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: {
-                executablePath: existsSync(chromium) ? chromium : undefined,
-                // Needed as root in a container; the rest keeps the browser off the network.
-                args: [
-                  '--no-sandbox',
-                  '--disable-gpu',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                  '--no-first-run',
-                ],
-              },
+              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
             }),
             instances: [{ browser: 'chromium' }],
           },

@@ -2,12 +2,10 @@
 // and the store's put/get latency in a 5-tab ring, each next to its physical floor.
 
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { existsSync } from 'node:fs';
 import { createServer, type ViteDevServer } from 'vite';
 import { startSignalingServer, type SignalingServer } from '../signaling/server';
+import { chromiumArgs, chromiumPath } from '../test/support/chromium';
 import { single, summarize, withFloor, type Row } from './stats';
-
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export interface BrowserBench {
   rows: Row[];
@@ -23,7 +21,7 @@ interface Env {
 export async function benchBrowser(quick: boolean): Promise<BrowserBench> {
   const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' });
   const vite = await devServer(signaling);
-  const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: ARGS });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   const context = await browser.newContext();
   // tsx compiles this file with esbuild's keepNames, which wraps named functions in __name();
   // functions shipped to the page by evaluate() need that helper there too.
