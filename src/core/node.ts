@@ -17,7 +17,7 @@
 
 import type { Clock } from '../ports/clock';
 import { Listeners } from '../ports/emitter';
-import type { Random } from '../ports/random';
+import { randomInt, type Random } from '../ports/random';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { encodeContext, decodeContext, type Context } from './context';
@@ -100,6 +100,8 @@ export interface NodeStats {
 }
 
 export type NodeEvent = 'members' | 'change' | 'repair';
+/** Meta records of the sets this node minted as a fallback (see mintAsFallback). */
+const MINTED = 'minted:';
 type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
 type RemoteError = { error: ErrorName; message: string; required?: number; answered?: number };
 
@@ -116,6 +118,8 @@ export class DynamoCore {
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly latency = { put: new LatencyLog(), get: new LatencyLog() };
   private readonly delivering = new Set<NodeId>();
+  /** Forwarded puts seen lately, by sender and request id: a duplicated message must not mint twice. */
+  private readonly forwarded = new Set<string>();
   private cancelHandoff: () => void = () => {};
   private closed = false;
   private counters = {
@@ -138,7 +142,9 @@ export class DynamoCore {
     this.clock = deps.clock;
     this.replica = new ReplicaStore(deps.storage, config.q, config.versioning);
     this.hints = new HintStore(deps.storage, config.versioning.merge);
-    this.requests = new Requests(deps.clock, config.timeoutMs * 2);
+    // Request ids start at a random point so that a restarted node does not reuse its last life's ids
+    // while peers still remember them (duplicate detection of forwarded puts keys on them).
+    this.requests = new Requests(deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31));
     this.listeners = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
   }
 
@@ -346,16 +352,30 @@ export class DynamoCore {
       this.config.versioning.put(current, { coordinator: this.id, context: ctx, now: this.clock.now(), ...write });
     let made: ReturnType<typeof put> | undefined;
     if (mine.hintFor) {
-      // No primary reachable: this node holds the write for one. Mint from everything held here.
-      const view = await this.localView(key);
-      made = put(view);
-      await this.hints.add(mine.hintFor, key, made.set);
+      // No primary reachable: this node holds the write for one.
+      const hintFor = mine.hintFor;
+      made = await this.replica.exclusive(key, () => this.mintAsFallback(key, hintFor, put));
       this.counters.hints.stored++;
     } else {
       await this.replica.update(key, (current) => (made = put(mergeInto(current, this.hints.forKey(key), this.config.versioning))).set);
     }
     this.listeners.change.emit(key);
     return made as NonNullable<typeof made>;
+  }
+
+  /**
+   * A fallback mints from everything it holds for the key, and also from what it minted for the key
+   * before. Why the latter: its hints are deleted once handed off, and a node that forgot its own
+   * dots would issue one again; a replica that had seen the first (say, superseded by a later write)
+   * would then drop the second as superseded too, losing an acknowledged write (Riak's KV679). So
+   * the minted set is kept durably under `minted:<key>`, and the caller runs this under the key's lock.
+   */
+  private async mintAsFallback<M extends { set: SiblingSet }>(key: string, hintFor: NodeId, put: (s: SiblingSet) => M): Promise<M> {
+    const before = parseSet((await this.storage.getMeta(MINTED + key)) ?? null) ?? versions.empty();
+    const made = put(this.config.versioning.merge(await this.localView(key), before));
+    await this.storage.putMeta(MINTED + key, setToJson(made.set));
+    await this.hints.add(hintFor, key, made.set);
+    return made;
   }
 
   // --- reads ----------------------------------------------------------------------------------
@@ -458,6 +478,13 @@ export class DynamoCore {
   }
 
   private async onForwardedPut(from: NodeId, msg: Extract<Message, { type: 'fwd-put' }>): Promise<void> {
+    // The transport may deliver a message twice; coordinating the copy would mint a second dot for
+    // one client write, a sibling no concurrency explains. Replicated sets need no such guard: merge
+    // is idempotent. The entry outlives the forwarder's own deadline (1.5 x timeout).
+    const tag = `${from}\u0000${msg.id}`;
+    if (this.forwarded.has(tag)) return this.drop('duplicate-fwd-put');
+    this.forwarded.add(tag);
+    this.clock.setTimer(this.config.timeoutMs * 2, () => this.forwarded.delete(tag));
     const write: Write = msg.tombstone ? { tombstone: true } : { value: msg.value as Json };
     try {
       const res = await this.coordinatePut(msg.key, write, decodeContext(msg.context), msg.w, this.config.timeoutMs);

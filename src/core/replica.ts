@@ -7,6 +7,7 @@
 //   .read(key): Promise<SiblingSet | undefined>
 //   .update(key, fn): Promise<SiblingSet>     serialized per key; fn sees the durable current set
 //   .merge(key, set): Promise<{ set, changed }>
+//   .exclusive(key, task): Promise<T>        runs task under the key's lock, writing nothing itself
 //
 // Why serialize per key: a coordinator mints a dot from its durable set (versions.put), and a
 // replica merges incoming sets into what it has. Two of these interleaved on one key would each
@@ -64,6 +65,11 @@ export class ReplicaStore {
       return changed ? merged : current;
     });
     return { set, changed };
+  }
+
+  /** Runs `task` alone among this key's updates (a fallback minting for a key it holds no replica of). */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.serialized(key, task);
   }
 
   private serialized<T>(key: string, task: () => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@
 // went down or never answered, so callers count them against their quorum at once.
 //
 // Public API
-//   new Requests(clock, lifetimeMs)
+//   new Requests(clock, lifetimeMs, firstId?)
 //   .send(transport, to, msg, onReply, onFail)   msg without id; onFail runs at most once
 //   .reply(from, msg)                            true when it matched a live request from that peer
 //   .peerDown(peer)  .closeAll()
@@ -22,12 +22,12 @@ interface Entry {
 }
 
 export class Requests {
-  private next = 1;
   private pending = new Map<number, Entry>();
 
   constructor(
     private readonly clock: Clock,
     private readonly lifetimeMs: number,
+    private next = 1,
   ) {}
 
   send(transport: Transport, to: NodeId, msg: Outgoing, onReply: (m: Reply) => void, onFail: () => void): void {
