@@ -46,7 +46,8 @@ export async function benchBrowser(quick: boolean): Promise<BrowserBench> {
 async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
   const server = await createServer({
     logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, proxy: { '/signal': { target: signaling.url.replace('http', 'ws'), ws: true } } },
+    // No HMR: an edit to the tree mid-run must not reload the pages being measured.
+    server: { host: '127.0.0.1', port: 0, hmr: false, proxy: { '/signal': { target: signaling.url.replace('http', 'ws'), ws: true } } },
   });
   await server.listen();
   return server;

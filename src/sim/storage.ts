@@ -1,0 +1,118 @@
+// Simulated durable storage (paper §5: each node's local persistence engine): a backing that outlives a
+// simulated crash, and handles onto it that implement the Storage port.
+//
+// Public API:
+//   new SimStorageBacking()     the node's "disk": `keys` and `meta` maps, readable by checkers
+//   backing.open()              -> Storage; retires the previous handle (a crashed process cannot write)
+//   backing.retire()            closes the current handle without opening a new one (the crash itself)
+//
+// Why a copy of the memory adapter and not an import: sim/ and adapters/ never import each other
+// (DESIGN.md), so the simulator keeps its own. Why it is enough: every method resolves through
+// microtasks only, never a real timer, so the simulator's microtask barrier sees every reaction, and a
+// write is applied when it is called (nothing can be half-written when a crash retires the handle).
+
+import { ClosedError, type Json, type KeyRecord, type ScanPage, type Storage } from '../ports/storage';
+
+export class SimStorageBacking {
+  readonly keys = new Map<string, KeyRecord>();
+  readonly meta = new Map<string, Json>();
+  private current: SimStorage | undefined;
+
+  open(): Storage {
+    this.retire();
+    this.current = new SimStorage(this);
+    return this.current;
+  }
+
+  retire(): void {
+    this.current?.retire();
+    this.current = undefined;
+  }
+}
+
+// Copies on the way in and out: no caller can mutate stored state behind the store's back.
+const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+class SimStorage implements Storage {
+  private closed = false;
+
+  constructor(private readonly backing: SimStorageBacking) {}
+
+  retire(): void {
+    this.closed = true;
+  }
+
+  // Async methods: a closed store rejects (never throws synchronously), like IndexedDB.
+  private check(): void {
+    if (this.closed) throw new ClosedError('storage is closed');
+  }
+
+  async get(key: string): Promise<KeyRecord | undefined> {
+    this.check();
+    const r = this.backing.keys.get(key);
+    return r === undefined ? undefined : copy(r);
+  }
+
+  async put(record: KeyRecord): Promise<void> {
+    this.check();
+    this.backing.keys.set(record.key, copy(record));
+  }
+
+  async putMany(records: KeyRecord[]): Promise<void> {
+    this.check();
+    const copies = records.map(copy); // all clones first: a failing clone writes nothing (atomic)
+    for (const r of copies) this.backing.keys.set(r.key, r);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.check();
+    this.backing.keys.delete(key);
+  }
+
+  async scanPartition(partition: number, opts: { after?: string; limit?: number } = {}): Promise<ScanPage> {
+    this.check();
+    const limit = opts.limit ?? Infinity;
+    if (!(limit >= 1)) throw new RangeError(`scan limit must be >= 1, got ${limit}`);
+    const after = opts.after;
+    const matching = [...this.backing.keys.values()]
+      .filter((r) => r.partition === partition && (after === undefined || r.key > after))
+      .sort((a, b) => byString(a.key, b.key));
+    const records = matching.slice(0, limit).map(copy);
+    return { records, next: matching.length > records.length ? records[records.length - 1]?.key : undefined };
+  }
+
+  async count(): Promise<number> {
+    this.check();
+    return this.backing.keys.size;
+  }
+
+  async getMeta(name: string): Promise<Json | undefined> {
+    this.check();
+    const v = this.backing.meta.get(name);
+    return v === undefined ? undefined : copy(v);
+  }
+
+  async putMeta(name: string, value: Json): Promise<void> {
+    this.check();
+    this.backing.meta.set(name, copy(value));
+  }
+
+  async deleteMeta(name: string): Promise<void> {
+    this.check();
+    this.backing.meta.delete(name);
+  }
+
+  async listMeta(prefix: string): Promise<Array<{ name: string; value: Json }>> {
+    this.check();
+    return [...this.backing.meta.entries()]
+      .filter(([name]) => name.startsWith(prefix))
+      .sort(([a], [b]) => byString(a, b))
+      .map(([name, value]) => ({ name, value: copy(value) }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
