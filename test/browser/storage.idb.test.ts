@@ -151,8 +151,9 @@ describe('IndexedDB storage: storage full', () => {
       await s.put(rec('small2'));
       expect(await s.count()).toBe(2);
     } finally {
+      // The bucket is left in place: deleting it force-closes connections still winding down, whose
+      // rejections then surface unhandled in later tests. The test browser's profile is temporary.
       await s.close();
-      await buckets.delete(bucketName);
     }
   });
 });
