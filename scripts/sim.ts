@@ -2,7 +2,8 @@
 // seeds, with a summary; a failing seed is shrunk to fewer faults and printed with its replay command.
 //
 // Options: --seeds N (100)  --start S (0)  --ops K client calls per seed (400)  --nodes (5)
-//          --clients (6)  --keys (12)  --drop i,j  (leave out faults of the schedule, for replays)
+//          --clients (6)  --keys (12)  --gap mean ms between faults (150)  --max-crashed (2)
+//          --drop i,j  (leave out faults of the schedule, for replays)
 //          --versioning lww  (the negative control: the checker must report lost writes)
 //          --no-shrink  --verbose (a line per seed)
 //
@@ -22,6 +23,8 @@ const { values: args } = parseArgs({
     clients: { type: 'string' },
     keys: { type: 'string' },
     drop: { type: 'string' },
+    gap: { type: 'string' },
+    'max-crashed': { type: 'string' },
     versioning: { type: 'string', default: 'dvv' },
     'no-shrink': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
@@ -37,6 +40,8 @@ function optionsFor(seed: number): MixedRunOptions {
     nodes: num(args.nodes),
     clients: num(args.clients),
     keys: num(args.keys),
+    faultGapMs: num(args.gap),
+    maxCrashed: num(args['max-crashed']),
     drop: args.drop ? args.drop.split(',').map(Number) : undefined,
     versioning: args.versioning === 'lww' ? 'lww' : 'dvv',
   };

@@ -31,7 +31,7 @@ export class SimStorageBacking {
 }
 
 // Copies on the way in and out: no caller can mutate stored state behind the store's back.
-const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const copy = <T>(v: T): T => structuredClone(v);
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -332,6 +332,10 @@ export interface MixedRunOptions {
   nodes?: number;
   clients?: number;
   keys?: number;
+  /** Mean virtual ms between faults. Default 150. */
+  faultGapMs?: number;
+  /** Most nodes the schedule keeps crashed at once. Default 2. */
+  maxCrashed?: number;
   /** Indices into the generated schedule to leave out (for shrinking a failing seed). */
   drop?: readonly number[];
   config?: Partial<NodeConfig>;
@@ -364,7 +368,11 @@ export async function runMixed(opts: MixedRunOptions): Promise<MixedRunResult> {
   const dropped = new Set(opts.drop ?? []);
   // Roughly how long the workload lasts: each call takes a few ms plus think time, timeouts aside.
   const durationMs = (ops / clients) * 25;
-  const generated = faultSchedule(cluster.rng.fork('faults'), cluster.ids, { durationMs, meanGapMs: 150 });
+  const generated = faultSchedule(cluster.rng.fork('faults'), cluster.ids, {
+    durationMs,
+    meanGapMs: opts.faultGapMs ?? 150,
+    maxCrashed: opts.maxCrashed ?? 2,
+  });
   const schedule = generated.map((fault, index) => ({ index, fault })).filter((f) => !dropped.has(f.index));
   const history = new History();
   const started = cluster.clock.now();
@@ -395,6 +403,8 @@ export function replayCommand(opts: MixedRunOptions): string {
   if (opts.nodes !== undefined) parts.push(`--nodes ${opts.nodes}`);
   if (opts.clients !== undefined) parts.push(`--clients ${opts.clients}`);
   if (opts.keys !== undefined) parts.push(`--keys ${opts.keys}`);
+  if (opts.faultGapMs !== undefined) parts.push(`--gap ${opts.faultGapMs}`);
+  if (opts.maxCrashed !== undefined) parts.push(`--max-crashed ${opts.maxCrashed}`);
   if (opts.versioning === 'lww') parts.push('--versioning lww');
   if (opts.drop?.length) parts.push(`--drop ${opts.drop.join(',')}`);
   return parts.join(' ');
