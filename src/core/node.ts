@@ -118,6 +118,8 @@ export class DynamoCore {
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly latency = { put: new LatencyLog(), get: new LatencyLog() };
   private readonly delivering = new Set<NodeId>();
+  /** Peers whose link is up, kept from transport events: consulted per replica on every request. */
+  private readonly up = new Set<NodeId>();
   /** Forwarded puts seen lately, by sender and request id: a duplicated message must not mint twice. */
   private readonly forwarded = new Set<string>();
   private cancelHandoff: () => void = () => {};
@@ -185,11 +187,10 @@ export class DynamoCore {
   }
 
   members(): Member[] {
-    const up = new Set([this.id, ...this.transport.peers()]);
     const ring = this.membership.ring;
     return this.membership.members().map((id) => ({
       id,
-      status: up.has(id) ? 'up' : 'down',
+      status: this.healthy(id) ? 'up' : 'down',
       tokens: partitionsOf(ring, id),
     }));
   }
@@ -235,6 +236,7 @@ export class DynamoCore {
       t.onMessage((from, raw) => this.onMessage(from, raw)),
       t.onPeerUp((p) => void this.peerUp(p)),
       t.onPeerDown((p) => {
+        this.up.delete(p);
         this.requests.peerDown(p);
         this.listeners.members.emit();
       }),
@@ -244,12 +246,13 @@ export class DynamoCore {
   }
 
   private async peerUp(peer: NodeId): Promise<void> {
+    this.up.add(peer);
     await this.membership.add(peer).catch(() => false);
     this.listeners.members.emit();
     this.deliverHints(peer);
   }
 
-  private healthy = (id: NodeId): boolean => id === this.id || this.transport.peers().includes(id);
+  private healthy = (id: NodeId): boolean => id === this.id || this.up.has(id);
 
   private ensureOpen(): void {
     if (this.closed) throw new ClosedError('node stopped');
