@@ -1,6 +1,7 @@
 // startNode options: defaults, validation, and reading them from a page's URL (?room=&node=&n=&r=&w=).
 
 import { ValidationError } from '../core/errors';
+import { ID_PATTERN as ID } from '../../signaling/protocol';
 
 export interface StartOptions {
   /** Ring name; also the IndexedDB namespace. */
@@ -15,8 +16,6 @@ export interface StartOptions {
 }
 
 export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId'>> & { nodeId?: string };
-
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export function resolveOptions(o: StartOptions): ResolvedOptions {
   const n = o.n ?? 3;
