@@ -47,7 +47,7 @@ async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
   const server = await createServer({
     logLevel: 'warn',
     // No HMR: an edit to the tree mid-run must not reload the pages being measured.
-    server: { host: '127.0.0.1', port: 0, hmr: false, proxy: { '/signal': { target: signaling.url.replace('http', 'ws'), ws: true } } },
+    server: { host: '127.0.0.1', port: 0, hmr: false, proxy: { '^/signal(\\?.*)?$': { target: signaling.url.replace('http', 'ws'), ws: true } } },
   });
   await server.listen();
   return server;
@@ -55,8 +55,16 @@ async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
 
 async function tab(env: Env, room: string, query = ''): Promise<Page> {
   const page = await env.context.newPage();
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => r.status() >= 400 && log.push(`http ${r.status()}: ${r.url()}`));
   await page.goto(`${env.base}?room=${room}${query}`);
-  await page.waitForFunction(() => window.dynamo !== undefined, undefined, { timeout: 30_000 });
+  try {
+    await page.waitForFunction(() => window.dynamo !== undefined, undefined, { timeout: 30_000 });
+  } catch (err) {
+    throw new Error(`tab ${room}${query} did not start: ${(err as Error).message}\n${log.join('\n')}`);
+  }
   return page;
 }
 
