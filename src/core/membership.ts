@@ -1,48 +1,210 @@
-// Ring membership, interim form (paper §4.8 in part): every node that was ever seen is a member,
-// and the ring is a pure function of the member set, so nodes that saw the same set agree on it.
+// Ring membership as a persisted, mergeable history of explicit changes (paper §4.8.1).
 //
 // Public API
-//   Membership.load(storage, self, q): Promise<Membership>
-//   .ring: Ring   .members(): NodeId[]
-//   .add(id): Promise<boolean>        true when the ring changed (persisted first)
+//   type Change = { node, kind: 'join'|'leave'|'remove', seq, by }
+//   new MembershipView(q, changes?)       pure; merges and derives members and the ring
+//   .merge(changes): boolean              true when anything new arrived
+//   .propose(kind, node, by): Change      a new change, ordered after everything this view knows
+//   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
+//   Membership.load(storage, self, q)     the view persisted under meta 'membership'
+//   .view  .save()
+//   isChange(x), MAX_CHANGES
 //
-// Why "ever seen" and no removal: an outage is not a departure (no rebalancing on a closed tab).
-// Explicit join/leave, gossip of histories and key transfer replace this in the membership issue.
+// Why a history and not a member list: views must merge deterministically between any two nodes,
+// whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
+// one total order (Lamport `seq`, then `by`, `node`, `kind`). A node's state is its last change in that
+// order, so a removal can only be undone by a join issued after it was known (an explicit rejoin),
+// never by a stale view gossiping an older join back: a removed member stays removed.
+//
+// Why the ring is a fold over that order: strategy 3 moves as little as possible from the previous
+// ring (ring.assign), so the ring depends on the order of joins, not only on who is a member. Folding
+// the same ordered history gives the same ring bit for bit on every node. A change that arrives late
+// but sorts early refolds from its position; that can move partitions again, but every node ends at
+// the same ring once their histories are equal, which is what gossip guarantees.
 
-import type { Storage } from '../ports/storage';
+import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
+import { murmur3, utf8 } from './hash';
 import { assign, type Ring } from './ring';
 
-const META = 'members';
+export type ChangeKind = 'join' | 'leave' | 'remove';
+export interface Change {
+  /** The member the change is about. */
+  readonly node: NodeId;
+  readonly kind: ChangeKind;
+  /** Lamport order: one more than the highest seq the proposer knew. */
+  readonly seq: number;
+  /** Who proposed it (the node itself for join and leave). */
+  readonly by: NodeId;
+}
+export type MemberState = 'member' | 'left' | 'removed';
 
-export class Membership {
-  private set: Set<NodeId>;
-  ring: Ring;
+/** A history this long is refused from peers: rooms are tabs, not datacenters. */
+export const MAX_CHANGES = 10_000;
+const META = 'membership';
+const KIND_RANK: Record<ChangeKind, number> = { join: 0, leave: 1, remove: 2 };
+const STATE: Record<ChangeKind, MemberState> = { join: 'member', leave: 'left', remove: 'removed' };
 
-  private constructor(
-    private readonly storage: Storage,
-    members: Iterable<NodeId>,
-    private readonly q: number,
+export class MembershipView {
+  private sorted: Change[] = [];
+  private readonly keys = new Set<string>();
+  /** Rings after each prefix of `sorted` (index i: after change i); valid below `dirtyFrom`. */
+  private rings: Array<Ring | undefined> = [];
+  private states: Array<ReadonlyMap<NodeId, MemberState>> = [];
+  private dirtyFrom = 0;
+  private cachedDigest: string | undefined;
+
+  constructor(
+    readonly q: number,
+    changes: readonly Change[] = [],
   ) {
-    this.set = new Set(members);
-    this.ring = assign(undefined, [...this.set], q);
+    this.merge(changes);
   }
 
-  static async load(storage: Storage, self: NodeId, q: number): Promise<Membership> {
-    const saved = await storage.getMeta(META);
-    const ids = Array.isArray(saved) ? saved.filter((x): x is string => typeof x === 'string') : [];
-    return new Membership(storage, [self, ...ids], q);
-  }
-
-  members(): NodeId[] {
-    return [...this.set].sort();
-  }
-
-  async add(id: NodeId): Promise<boolean> {
-    if (this.set.has(id)) return false;
-    this.set.add(id);
-    await this.storage.putMeta(META, this.members());
-    this.ring = assign(undefined, this.members(), this.q);
+  /** Adds what this view lacks; true when anything was new. */
+  merge(changes: readonly Change[]): boolean {
+    let first = Infinity;
+    for (const c of changes) {
+      const k = changeKey(c);
+      if (this.keys.has(k)) continue;
+      this.keys.add(k);
+      const at = insertionIndex(this.sorted, c);
+      this.sorted.splice(at, 0, c);
+      first = Math.min(first, at);
+    }
+    if (first === Infinity) return false;
+    this.dirtyFrom = Math.min(this.dirtyFrom, first);
+    this.rings.length = this.dirtyFrom;
+    this.states.length = this.dirtyFrom;
+    this.cachedDigest = undefined;
     return true;
   }
+
+  propose(kind: ChangeKind, node: NodeId, by: NodeId): Change {
+    const seq = (this.sorted.at(-1)?.seq ?? 0) + 1;
+    const change: Change = { node, kind, seq, by };
+    this.merge([change]);
+    return change;
+  }
+
+  has(change: Change): boolean {
+    return this.keys.has(changeKey(change));
+  }
+
+  changes(): readonly Change[] {
+    return this.sorted;
+  }
+
+  /** Current members, sorted by id. */
+  members(): NodeId[] {
+    const out: NodeId[] = [];
+    for (const [id, s] of this.state()) if (s === 'member') out.push(id);
+    return out.sort();
+  }
+
+  isMember(id: NodeId): boolean {
+    return this.state().get(id) === 'member';
+  }
+
+  /** The node's last change in the history; undefined if it never joined. */
+  stateOf(id: NodeId): MemberState | undefined {
+    return this.state().get(id);
+  }
+
+  /** The ring after the whole history; undefined while nobody has joined. */
+  get ring(): Ring | undefined {
+    this.fold();
+    return this.rings.at(-1);
+  }
+
+  /** Equal digests mean equal histories (up to hash collisions): gossip sends this first. */
+  get digest(): string {
+    if (this.cachedDigest === undefined) {
+      const bytes = utf8(this.sorted.map(changeKey).join('\n'));
+      this.cachedDigest = `${this.sorted.length}:${murmur3(bytes, 1).toString(36)}:${murmur3(bytes, 2).toString(36)}`;
+    }
+    return this.cachedDigest;
+  }
+
+  private state(): ReadonlyMap<NodeId, MemberState> {
+    this.fold();
+    return this.states.at(-1) ?? new Map();
+  }
+
+  private fold(): void {
+    for (let i = this.dirtyFrom; i < this.sorted.length; i++) {
+      const c = this.sorted[i]!;
+      const prevStates = this.states[i - 1] ?? new Map<NodeId, MemberState>();
+      const prevRing = this.rings[i - 1];
+      const states = new Map(prevStates).set(c.node, STATE[c.kind]);
+      const wasMember = prevStates.get(c.node) === 'member';
+      let ring = prevRing;
+      if (wasMember !== (c.kind === 'join')) {
+        const members = [...states].filter(([, s]) => s === 'member').map(([id]) => id);
+        // A ring with no members keeps its last owners: nobody is left to move data to.
+        if (members.length > 0) ring = assign(prevRing, members, this.q);
+      }
+      this.states[i] = states;
+      this.rings[i] = ring;
+    }
+    this.dirtyFrom = this.sorted.length;
+  }
+}
+
+/** The view persisted in the node's meta store, so a restarted node keeps the ring it knew. */
+export class Membership {
+  private constructor(
+    private readonly storage: Storage,
+    readonly view: MembershipView,
+  ) {}
+
+  static async load(storage: Storage, q: number): Promise<Membership> {
+    const saved = await storage.getMeta(META);
+    const list = isObject(saved) && Array.isArray(saved.changes) ? saved.changes : [];
+    return new Membership(storage, new MembershipView(q, (list as unknown[]).filter(isChange)));
+  }
+
+  save(): Promise<void> {
+    return this.storage.putMeta(META, { changes: this.view.changes() as unknown as Json });
+  }
+}
+
+/** Validator for changes received from peers. */
+export function isChange(x: unknown): x is Change {
+  if (!isObject(x)) return false;
+  const { node, kind, seq, by } = x;
+  return (
+    isId(node) &&
+    isId(by) &&
+    (kind === 'join' || kind === 'leave' || kind === 'remove') &&
+    typeof seq === 'number' &&
+    Number.isSafeInteger(seq) &&
+    seq > 0
+  );
+}
+
+function isId(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= 64;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function changeKey(c: Change): string {
+  return `${c.seq}\u0000${c.by}\u0000${c.node}\u0000${c.kind}`;
+}
+
+function compare(a: Change, b: Change): number {
+  if (a.seq !== b.seq) return a.seq - b.seq;
+  if (a.by !== b.by) return a.by < b.by ? -1 : 1;
+  if (a.node !== b.node) return a.node < b.node ? -1 : 1;
+  return KIND_RANK[a.kind] - KIND_RANK[b.kind];
+}
+
+/** Where `c` goes in the sorted history; news usually sorts last, so search from the end. */
+function insertionIndex(sorted: readonly Change[], c: Change): number {
+  let i = sorted.length;
+  while (i > 0 && compare(sorted[i - 1]!, c) > 0) i--;
+  return i;
 }

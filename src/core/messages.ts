@@ -12,6 +12,8 @@
 
 import type { Json } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
+import type { GossipMessage } from './gossip';
+import { isChange, MAX_CHANGES } from './membership';
 
 /** A serialized sibling set (versions.toJson); validated by versions.fromJson where it is used. */
 export type SetJson = Json;
@@ -31,9 +33,15 @@ export type Message =
   | { type: 'fwd-put'; id: number; key: string; value?: Json; tombstone?: boolean; context: string; w: number }
   | { type: 'fwd-put-reply'; id: number; ok: true; context: string; replicas: number }
   | { type: 'fwd-put-reply'; id: number; ok: false; error: ErrorName; message: string; required?: number; answered?: number }
-  /** Hinted handoff: sets held for you while you were down. Ack deletes them at the sender. */
-  | { type: 'handoff'; id: number; sets: KeySet[] }
-  | { type: 'handoff-ack'; id: number };
+  /**
+   * Sets for you to merge into your replica: hints held while you were down, or a partition moving
+   * to you after a ring change. The ack lets the sender delete them. `digest` is the sender's
+   * membership digest: a receiver whose view differs gossips at once, so the two agree on the ring.
+   */
+  | { type: 'handoff'; id: number; sets: KeySet[]; digest?: string }
+  | { type: 'handoff-ack'; id: number }
+  /** Membership gossip (gossip.ts); not requests, so `id` is 0. */
+  | GossipMessage;
 
 export type ErrorName = 'QuorumError' | 'ValidationError' | 'StorageFullError' | 'ClosedError' | 'Error';
 export type MessageType = Message['type'];
@@ -79,8 +87,14 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     m.ok === true
       ? typeof m.context === 'string' && isId(m.replicas)
       : m.ok === false && typeof m.error === 'string' && ERROR_NAMES.has(m.error) && typeof m.message === 'string',
-  handoff: (m) => Array.isArray(m.sets) && m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)),
+  handoff: (m) =>
+    Array.isArray(m.sets) &&
+    m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)) &&
+    (m.digest === undefined || isDigest(m.digest)),
   'handoff-ack': () => true,
+  gossip: (m) => isDigest(m.digest) && (m.ack === undefined || m.ack === true),
+  'gossip-state': (m) =>
+    Array.isArray(m.changes) && m.changes.length <= MAX_CHANGES && m.changes.every(isChange) && typeof m.reply === 'boolean',
 };
 
 function isObject(x: unknown): x is Obj {
@@ -91,6 +105,9 @@ function isId(x: unknown): x is number {
 }
 function isKey(x: unknown): x is string {
   return typeof x === 'string' && x.length > 0 && x.length <= MAX_KEY_CHARS;
+}
+function isDigest(x: unknown): x is string {
+  return typeof x === 'string' && x.length <= 64;
 }
 function isNodeId(x: unknown): x is string {
   return typeof x === 'string' && x.length > 0 && x.length <= 64;

@@ -8,6 +8,15 @@
 //   .delete(key, context, { w?, timeoutMs? })        -> { context, replicas }
 //   .members()  .stats()  .on('members'|'change'|'repair', fn)  .stop()
 //   .preferenceList(key)                             -> primaries then fallbacks (for UIs)
+//   .leave(opts?)                                    -> hand every partition to its new owner, stop
+//   .removeMember(id)                                -> reassign a dead member's partitions
+//   .membership()                                    -> the history and ring, for UIs and tests
+//
+// Membership (§4.8): a node joins explicitly when it starts (unless config.autoJoin is off), its
+// view is gossiped (gossip.ts), and the ring is derived from the view (membership.ts). An outage is
+// not a departure: a down member keeps its partitions, served by fallbacks with hints, until it
+// leaves, is removed, or has been down for config.autoRemoveAfterMs as seen by the member with the
+// smallest id among those up (one remover, so concurrent removals do not pile up).
 //
 // Coordination. A put is coordinated by one of the key's first N replicas, because the new
 // version's dot must be minted from that node's durable set; a node outside them forwards the put
@@ -22,14 +31,18 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { encodeContext, decodeContext, type Context } from './context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
+import { FailureDetector } from './failure';
+import { Gossip, type GossipMessage } from './gossip';
 import { HintStore } from './handoff';
 import { partitionOf } from './hash';
-import { Membership } from './membership';
-import { decode, encode, type ErrorName, type Message } from './messages';
+import { Membership, type Change, type MembershipView } from './membership';
+import { decode, encode, type ErrorName, type KeySet, type Message } from './messages';
+import { MintLog } from './minted';
 import { Collector, placements, required, type Placement } from './quorum';
 import { DVV, ReplicaStore, setToJson, type Versioning } from './replica';
 import { Requests } from './requests';
-import { DEFAULT_Q, fallbackOrder, partitionsOf } from './ring';
+import { DEFAULT_Q, fallbackOrder, partitionsOf, type Ring } from './ring';
+import { Transfers } from './transfer';
 import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
 import type { SiblingSet } from './versions';
@@ -57,6 +70,17 @@ export interface NodeConfig {
   handoffBatch: number;
   /** DVV (default). LWW exists only as a negative control for the checkers. */
   versioning: Versioning;
+  /** Join the ring at start if this node is not a member (a removed node rejoins only on restart). */
+  autoJoin: boolean;
+  /** How often each node gossips its membership view with one random live peer. */
+  gossipIntervalMs: number;
+  /** How often queued key transfers are retried (they also start at once on a ring change). */
+  transferIntervalMs: number;
+  /** Unanswered requests in a row that make a peer suspect; suspect this long makes it down. */
+  suspectAfterTimeouts: number;
+  suspectDownAfterMs: number;
+  /** Remove a member down this long; 0 never removes on its own. See the note in the README. */
+  autoRemoveAfterMs: number;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -68,7 +92,16 @@ export const DEFAULT_CONFIG: NodeConfig = {
   handoffIntervalMs: 1000,
   handoffBatch: 100,
   versioning: DVV,
+  autoJoin: true,
+  gossipIntervalMs: 1000,
+  transferIntervalMs: 1000,
+  suspectAfterTimeouts: 2,
+  suspectDownAfterMs: 5000,
+  autoRemoveAfterMs: 10 * 60_000,
 };
+
+/** Characters per key-transfer shipment: well below MAX_MESSAGE_CHARS, so a chunk never fails to send. */
+const TRANSFER_CHARS = 1 << 20;
 
 export type MemberStatus = 'up' | 'suspect' | 'down';
 export interface Member {
@@ -96,12 +129,20 @@ export interface NodeStats {
   latencyMs: { put: LatencySummary; get: LatencySummary };
   hints: { pending: number; stored: number; delivered: number };
   repairs: { read: number };
+  membership: { members: number; changes: number; gossipRounds: number; ringChanges: number };
+  transfer: { moved: number; copied: number; partitionsPending: number };
   messages: { received: number; dropped: number; dropReasons: Record<string, number> };
 }
 
 export type NodeEvent = 'members' | 'change' | 'repair';
-/** Meta records of the sets this node minted as a fallback (see mintAsFallback). */
-const MINTED = 'minted:';
+export interface LeaveResult {
+  /** True when every partition reached its new owners before the deadline. */
+  complete: boolean;
+  /** Keys shipped to new owners and dropped here. */
+  moved: number;
+  /** Partitions whose keys are still here (their owners were unreachable). */
+  partitionsPending: number;
+}
 type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
 type RemoteError = { error: ErrorName; message: string; required?: number; answered?: number };
 
@@ -118,47 +159,96 @@ export class DynamoCore {
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly latency = { put: new LatencyLog(), get: new LatencyLog() };
   private readonly delivering = new Set<NodeId>();
-  /** Peers whose link is up, kept from transport events: consulted per replica on every request. */
-  private readonly up = new Set<NodeId>();
+  /** Up / suspect / down per peer, from transport events and request timeouts. */
+  private readonly failures: FailureDetector;
+  private readonly gossip: Gossip;
+  private readonly transfers: Transfers;
+  private readonly minted: MintLog;
+  /** The ring the last transfer planning saw; a different one means partitions changed hands. */
+  private ring: Ring | undefined;
   /** Forwarded puts seen lately, by sender and request id: a duplicated message must not mint twice. */
   private readonly forwarded = new Set<string>();
-  private cancelHandoff: () => void = () => {};
+  private cancelTick: () => void = () => {};
+  private lastTick: number;
   private closed = false;
+  private leaving = false;
   private counters = {
     requests: { put: 0, get: 0, delete: 0, forwarded: 0 },
     errors: { quorum: 0, validation: 0, storage: 0 },
     hints: { stored: 0, delivered: 0 },
     repairs: { read: 0 },
     messages: { received: 0, dropped: 0, dropReasons: {} as Record<string, number> },
+    ringChanges: 0,
   };
 
   private constructor(
     deps: NodeDeps,
     config: NodeConfig,
-    private readonly membership: Membership,
+    private readonly membershipStore: Membership,
   ) {
     this.id = deps.id;
     this.config = config;
     this.transport = deps.transport;
     this.storage = deps.storage;
     this.clock = deps.clock;
+    this.lastTick = deps.clock.now();
     this.replica = new ReplicaStore(deps.storage, config.q, config.versioning);
     this.hints = new HintStore(deps.storage, config.versioning.merge);
+    this.minted = new MintLog(deps.storage, config.versioning.merge);
+    this.failures = new FailureDetector(deps.clock, config);
     // Request ids start at a random point so that a restarted node does not reuse its last life's ids
     // while peers still remember them (duplicate detection of forwarded puts keys on them).
-    this.requests = new Requests(deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31));
+    this.requests = new Requests(deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => {
+      this.failures.timedOut(peer);
+      if (this.failures.status(peer) !== 'up') this.listeners.members.emit();
+    });
     this.listeners = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
+    this.gossip = new Gossip({
+      clock: deps.clock,
+      random: deps.random,
+      intervalMs: config.gossipIntervalMs,
+      view: () => this.view,
+      peers: () => this.transport.peers(),
+      send: (to, msg) => this.reply(to, msg),
+      onNews: () => this.viewChanged(),
+    });
+    this.transfers = new Transfers({
+      self: deps.id,
+      n: config.n,
+      w: config.w,
+      batchKeys: config.handoffBatch,
+      batchChars: TRANSFER_CHARS,
+      storage: deps.storage,
+      replica: this.replica,
+      minted: this.minted,
+      ring: () => this.view.ring,
+      isMember: (id) => this.view.isMember(id),
+      healthy: (id) => id !== this.id && this.healthy(id),
+      ship: (to, sets) => this.ship(to, sets),
+    });
   }
 
   static async start(deps: NodeDeps, config: Partial<NodeConfig> = {}): Promise<DynamoCore> {
     const full = { ...DEFAULT_CONFIG, ...config };
     checkQuorum('r', full.r, full.n);
     checkQuorum('w', full.w, full.n);
-    const membership = await Membership.load(deps.storage, deps.id, full.q);
+    const membership = await Membership.load(deps.storage, full.q);
     const node = new DynamoCore(deps, full, membership);
     await node.hints.load();
+    await node.minted.load();
+    if (full.autoJoin && !membership.view.isMember(deps.id)) {
+      membership.view.propose('join', deps.id, deps.id);
+      await membership.save();
+    }
+    node.ring = membership.view.ring;
+    // Keys left here by an earlier life on partitions this node no longer replicates move on now.
+    node.transfers.queueAll();
     node.attach();
     return node;
+  }
+
+  private get view(): MembershipView {
+    return this.membershipStore.view;
   }
 
   // --- client API -----------------------------------------------------------------------------
@@ -187,17 +277,54 @@ export class DynamoCore {
   }
 
   members(): Member[] {
-    const ring = this.membership.ring;
-    return this.membership.members().map((id) => ({
+    const ring = this.view.ring;
+    return this.view.members().map((id) => ({
       id,
-      status: this.healthy(id) ? 'up' : 'down',
-      tokens: partitionsOf(ring, id),
+      status: id === this.id ? 'up' : this.failures.status(id),
+      tokens: ring ? partitionsOf(ring, id) : [],
     }));
   }
 
   /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
   preferenceList(key: string): NodeId[] {
-    return fallbackOrder(this.membership.ring, partitionOf(key, this.config.q));
+    const ring = this.view.ring;
+    return ring ? fallbackOrder(ring, partitionOf(key, this.config.q)) : [];
+  }
+
+  /** The membership history and the ring derived from it (for UIs, tests and debugging). */
+  membership(): { changes: readonly Change[]; ring: Ring | undefined; digest: string } {
+    return { changes: this.view.changes(), ring: this.view.ring, digest: this.view.digest };
+  }
+
+  /**
+   * Leaves the ring for good: the leave is gossiped, every partition this node holds moves to its
+   * new owners (each key dropped here only once they acknowledged it), then the node stops. Keys
+   * whose owners stay unreachable past the deadline remain in this node's storage, and the result
+   * says so; the other replicas still hold them.
+   */
+  async leave(opts: { timeoutMs?: number } = {}): Promise<LeaveResult> {
+    this.ensureOpen();
+    const timeoutMs = checkTimeout(opts.timeoutMs) ?? 60_000;
+    const deadline = this.clock.now() + timeoutMs;
+    this.leaving = true;
+    if (this.view.isMember(this.id)) await this.propose('leave', this.id);
+    for (const owner of this.hints.owners()) await this.adoptHints(owner);
+    this.transfers.queueAll();
+    while (this.transfers.pending() > 0 && this.clock.now() < deadline && !this.closed) {
+      await this.transfers.run();
+      if (this.transfers.pending() > 0) await new Promise<void>((r) => this.clock.setTimer(Math.min(500, this.config.transferIntervalMs), r));
+    }
+    const { moved, partitionsPending } = this.transfers.stats();
+    await this.stop();
+    return { complete: partitionsPending === 0, moved, partitionsPending };
+  }
+
+  /** Removes a member that is gone for good: its partitions are reassigned and rebuilt from replicas. */
+  async removeMember(id: NodeId): Promise<void> {
+    this.ensureOpen();
+    if (id === this.id) throw new ValidationError('a node cannot remove itself: use leave()');
+    if (!this.view.isMember(id)) throw new ValidationError(`"${String(id)}" is not a member of this ring`);
+    await this.propose('remove', id);
   }
 
   stats(): NodeStats {
@@ -209,6 +336,13 @@ export class DynamoCore {
       hints: { pending: this.hints.count(), stored: c.hints.stored, delivered: c.hints.delivered },
       repairs: { ...c.repairs },
       messages: { ...c.messages, dropReasons: { ...c.messages.dropReasons } },
+      membership: {
+        members: this.view.members().length,
+        changes: this.view.changes().length,
+        gossipRounds: this.gossip.rounds,
+        ringChanges: c.ringChanges,
+      },
+      transfer: this.transfers.stats(),
     };
   }
 
@@ -221,7 +355,8 @@ export class DynamoCore {
   async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.cancelHandoff();
+    this.cancelTick();
+    this.gossip.stop();
     for (const u of this.unsubscribe) u();
     this.requests.closeAll();
     await this.transport.close();
@@ -234,25 +369,50 @@ export class DynamoCore {
     const t = this.transport;
     this.unsubscribe.push(
       t.onMessage((from, raw) => this.onMessage(from, raw)),
-      t.onPeerUp((p) => void this.peerUp(p)),
+      t.onPeerUp((p) => this.peerUp(p)),
       t.onPeerDown((p) => {
-        this.up.delete(p);
+        this.failures.linkDown(p);
         this.requests.peerDown(p);
         this.listeners.members.emit();
       }),
     );
-    for (const p of t.peers()) void this.peerUp(p);
-    this.scheduleHandoff();
+    for (const p of t.peers()) this.peerUp(p);
+    this.gossip.start();
+    this.scheduleTick();
+    void this.transfers.run();
   }
 
-  private async peerUp(peer: NodeId): Promise<void> {
-    this.up.add(peer);
-    await this.membership.add(peer).catch(() => false);
+  private peerUp(peer: NodeId): void {
+    this.failures.linkUp(peer);
+    // A new link is the fastest way for a joining node to learn the ring, and for the ring to learn it.
+    this.gossip.push(peer);
     this.listeners.members.emit();
     this.deliverHints(peer);
   }
 
-  private healthy = (id: NodeId): boolean => id === this.id || this.up.has(id);
+  private healthy = (id: NodeId): boolean => id === this.id || this.failures.healthy(id);
+
+  /** Records a change of our own, persists it and tells every live peer at once. */
+  private async propose(kind: Change['kind'], node: NodeId): Promise<void> {
+    this.view.propose(kind, node, this.id);
+    await this.membershipStore.save();
+    for (const p of this.transport.peers()) this.gossip.push(p);
+    this.viewChanged(false);
+  }
+
+  /** The view gained changes: persist them, and move data if the ring changed. */
+  private viewChanged(save = true): void {
+    if (save) void this.membershipStore.save().catch(() => undefined);
+    const next = this.view.ring;
+    const prev = this.ring;
+    if (next && !sameRing(prev, next)) {
+      this.ring = next;
+      this.counters.ringChanges++;
+      this.transfers.ringChanged(prev, next);
+      void this.transfers.run();
+    }
+    this.listeners.members.emit();
+  }
 
   private ensureOpen(): void {
     if (this.closed) throw new ClosedError('node stopped');
@@ -360,7 +520,9 @@ export class DynamoCore {
       made = await this.replica.exclusive(key, () => this.mintAsFallback(key, hintFor, put));
       this.counters.hints.stored++;
     } else {
-      await this.replica.update(key, (current) => (made = put(mergeInto(current, this.hints.forKey(key), this.config.versioning))).set);
+      const before = this.minted.has(key) ? await this.minted.get(key) : undefined;
+      const extra = before ? [...this.hints.forKey(key), before] : this.hints.forKey(key);
+      await this.replica.update(key, (current) => (made = put(mergeInto(current, extra, this.config.versioning))).set);
     }
     this.listeners.change.emit(key);
     return made as NonNullable<typeof made>;
@@ -374,9 +536,9 @@ export class DynamoCore {
    * the minted set is kept durably under `minted:<key>`, and the caller runs this under the key's lock.
    */
   private async mintAsFallback<M extends { set: SiblingSet }>(key: string, hintFor: NodeId, put: (s: SiblingSet) => M): Promise<M> {
-    const before = parseSet((await this.storage.getMeta(MINTED + key)) ?? null) ?? versions.empty();
+    const before = (await this.minted.get(key)) ?? versions.empty();
     const made = put(this.config.versioning.merge(await this.localView(key), before));
-    await this.storage.putMeta(MINTED + key, setToJson(made.set));
+    await this.minted.record(key, made.set);
     await this.hints.add(hintFor, key, made.set);
     return made;
   }
@@ -437,6 +599,7 @@ export class DynamoCore {
     const decoded = decode(raw);
     if (!decoded.ok) return this.drop(decoded.reason);
     this.counters.messages.received++;
+    this.failures.heard(from);
     this.handle(from, decoded.msg).catch((err: unknown) => this.drop(`handler-${(err as Error).name ?? 'error'}`));
   }
 
@@ -455,7 +618,11 @@ export class DynamoCore {
       case 'fwd-put':
         return this.onForwardedPut(from, msg);
       case 'handoff':
+        if (msg.digest !== undefined && msg.digest !== this.view.digest) this.gossip.push(from);
         return this.onHandoff(from, msg.id, msg.sets);
+      case 'gossip':
+      case 'gossip-state':
+        return this.gossip.handle(from, msg);
       default:
         if (!this.requests.reply(from, msg)) this.drop('unmatched-reply');
     }
@@ -504,18 +671,75 @@ export class DynamoCore {
     this.reply(from, { type: 'handoff-ack', id });
   }
 
-  private reply(to: NodeId, msg: Message): void {
+  private reply(to: NodeId, msg: Message | GossipMessage): void {
     this.transport.send(to, encode(msg));
   }
 
-  // --- hinted handoff -------------------------------------------------------------------------
+  // --- background work ------------------------------------------------------------------------
 
-  private scheduleHandoff(): void {
-    this.cancelHandoff = this.clock.setTimer(this.config.handoffIntervalMs, () => {
-      for (const owner of this.hints.owners()) if (this.healthy(owner)) this.deliverHints(owner);
-      if (!this.closed) this.scheduleHandoff();
+  private scheduleTick(): void {
+    const every = Math.min(this.config.handoffIntervalMs, this.config.transferIntervalMs);
+    this.cancelTick = this.clock.setTimer(every, () => {
+      if (this.closed) return;
+      this.tick(every);
+      this.scheduleTick();
     });
   }
+
+  private tick(every: number): void {
+    const now = this.clock.now();
+    // A timer this late means the machine slept (or the tab was frozen): peers did not fail meanwhile.
+    if (now - this.lastTick > every * 10 + 10_000) this.failures.resetDownTimes();
+    this.lastTick = now;
+    for (const owner of this.hints.owners()) {
+      if (!this.view.isMember(owner)) void this.adoptHints(owner).catch(() => undefined);
+      else if (this.healthy(owner)) this.deliverHints(owner);
+    }
+    if (this.transfers.pending() > 0) void this.transfers.run();
+    this.autoRemove();
+  }
+
+  /**
+   * Removes members down longer than autoRemoveAfterMs. Only the smallest id among the members this
+   * node sees up does it, so two nodes do not remove in parallel; and only while it sees a majority
+   * up, since a node that sees most of the ring down is more likely cut off than the rest all gone.
+   */
+  private autoRemove(): void {
+    const after = this.config.autoRemoveAfterMs;
+    if (after <= 0 || this.leaving || !this.view.isMember(this.id)) return;
+    const members = this.view.members();
+    const up = members.filter((m) => m === this.id || this.failures.status(m) === 'up');
+    if (up[0] !== this.id || up.length * 2 <= members.length) return;
+    for (const m of members) {
+      if (m !== this.id && this.failures.downFor(m) >= after) void this.propose('remove', m).catch(() => undefined);
+    }
+  }
+
+  /** Ships sets to a peer as a handoff; resolves true once it acknowledged storing them all. */
+  private ship(to: NodeId, sets: KeySet[]): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.requests.send(
+        this.transport,
+        to,
+        { type: 'handoff', sets, digest: this.view.digest },
+        (reply) => resolve(reply.type === 'handoff-ack'),
+        () => resolve(false),
+      );
+    });
+  }
+
+  /** Hints for a node that left or was removed will never be delivered: they become ours to move. */
+  private async adoptHints(owner: NodeId): Promise<void> {
+    const batch = this.hints.batch(owner, Infinity);
+    for (const h of batch) await this.replica.merge(h.key, h.held);
+    await this.hints.delivered(owner, batch);
+    if (batch.length > 0) {
+      this.transfers.queueAll();
+      void this.transfers.run();
+    }
+  }
+
+  // --- hinted handoff -------------------------------------------------------------------------
 
   /** Offers one batch of hints to `owner`; the next batch follows its acknowledgement. */
   private deliverHints(owner: NodeId): void {
@@ -562,6 +786,10 @@ function parseSet(raw: Json | null): SiblingSet | null {
   } catch {
     return null;
   }
+}
+
+function sameRing(a: Ring | undefined, b: Ring): boolean {
+  return a !== undefined && a.q === b.q && a.owners.every((o, i) => o === b.owners[i]);
 }
 
 function isSet(x: SiblingSet | undefined): x is SiblingSet {

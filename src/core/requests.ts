@@ -2,7 +2,7 @@
 // went down or never answered, so callers count them against their quorum at once.
 //
 // Public API
-//   new Requests(clock, lifetimeMs, firstId?)
+//   new Requests(clock, lifetimeMs, firstId?, onTimeout?)   onTimeout(peer): a request went unanswered
 //   .send(transport, to, msg, onReply, onFail)   msg without id; onFail runs at most once
 //   .reply(from, msg)                            true when it matched a live request from that peer
 //   .peerDown(peer)  .closeAll()
@@ -28,11 +28,15 @@ export class Requests {
     private readonly clock: Clock,
     private readonly lifetimeMs: number,
     private next = 1,
+    private readonly onTimeout: (peer: NodeId) => void = () => {},
   ) {}
 
   send(transport: Transport, to: NodeId, msg: Outgoing, onReply: (m: Reply) => void, onFail: () => void): void {
     const id = this.next++;
-    const cancel = this.clock.setTimer(this.lifetimeMs, () => this.fail(id));
+    const cancel = this.clock.setTimer(this.lifetimeMs, () => {
+      this.onTimeout(to);
+      this.fail(id);
+    });
     this.pending.set(id, { to, onReply, onFail, cancel });
     if (!transport.send(to, encode({ ...msg, id } as Message))) this.fail(id);
   }

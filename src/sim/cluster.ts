@@ -9,6 +9,9 @@
 //   .put(id, key, value, ctx?, opts?)  .get(id, key, opts?)  .delete(id, key, ctx, opts?)
 //                                           client calls; a crash of `id` rejects them with CrashedError
 //   .crash(id)  .restart(id)                crash keeps the node's storage; restart reopens it, same id
+//   .addNode(id)  .leave(id)  .removeMember(by, id)
+//                                           membership changes: a new node joins; a node leaves (hands
+//                                           its data over, then stops); a member is removed by another
 //   .partition(groups)  .isolate(id)  .heal()  .configureNetwork(cfg)
 //   .sleep(ms)                              a promise on virtual time (for client and fault coroutines)
 //   .settle()                               lets every pending microtask run (no virtual time passes)
@@ -123,6 +126,7 @@ export class SimCluster {
   readonly clock = new VirtualClock();
   readonly rng: SeededRandom;
   readonly net: SimNetwork;
+  /** Nodes of the ring: the initial ones plus added ones, minus those that left or were removed. */
   readonly ids: NodeId[];
   /** Recent faults and lifecycle events, "time  what", oldest first. */
   readonly log: string[] = [];
@@ -190,6 +194,37 @@ export class SimCluster {
     this.crash(id);
     this.note(`restart ${id}`);
     await this.drive(this.boot(id));
+  }
+
+  /** Starts a node that was never part of the cluster; it joins the ring and gossips its way in. */
+  async addNode(id: NodeId): Promise<void> {
+    if (this.backings.has(id)) throw new RangeError(`node ${id} already exists`);
+    this.backings.set(id, new SimStorageBacking());
+    this.ids.push(id);
+    this.note(`add ${id}`);
+    await this.drive(this.boot(id));
+  }
+
+  /** node.leave() on `id`: resolves once it handed its partitions over and stopped. */
+  async leave(id: NodeId, opts?: { timeoutMs?: number }): Promise<Awaited<ReturnType<DynamoCore['leave']>>> {
+    const node = this.node(id);
+    this.note(`leave ${id}`);
+    this.forget(id);
+    const result = await this.drive(node.leave(opts));
+    this.live.delete(id);
+    return result;
+  }
+
+  /** `by` removes `id` from the ring (typically a crashed node that is not coming back). */
+  async removeMember(by: NodeId, id: NodeId): Promise<void> {
+    this.note(`remove ${id} (by ${by})`);
+    this.forget(id);
+    await this.drive(this.node(by).removeMember(id));
+  }
+
+  private forget(id: NodeId): void {
+    const i = this.ids.indexOf(id);
+    if (i >= 0) this.ids.splice(i, 1);
   }
 
   private async boot(id: NodeId): Promise<void> {
@@ -347,17 +382,17 @@ export class SimCluster {
     return true;
   }
 
-  /** Waits until every live node sees every other live node up and knows every id as a member. */
+  /** Waits until every live node sees every other live node up and knows every ring node as a member. */
   async waitForMesh(maxTime = 60_000): Promise<void> {
     if (!(await this.until(() => this.meshed(), { maxTime }))) throw new Error(`mesh not formed within ${maxTime} virtual ms`);
   }
 
   private meshed(): boolean {
-    const up = [...this.live.keys()];
-    return [...this.live.values()].every(({ node }) => {
-      const members = node.members();
+    const up = this.ids.filter((id) => this.live.has(id));
+    return up.every((id) => {
+      const members = this.live.get(id)!.node.members();
       const status = new Map(members.map((m) => [m.id, m.status]));
-      return this.ids.every((id) => status.has(id)) && up.every((id) => status.get(id) === 'up');
+      return members.length === this.ids.length && this.ids.every((x) => status.has(x)) && up.every((x) => status.get(x) === 'up');
     });
   }
 

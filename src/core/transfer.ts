@@ -1,0 +1,197 @@
+// Key transfer when the ring changes (paper §4.9.2): data moves to its new owners, and a node drops
+// its copy only after they acknowledged storing it.
+//
+// Public API
+//   new Transfers(deps)
+//   .ringChanged(prev, next)     queue the partitions whose keys must move
+//   .queueAll()                  queue every partition this node is not a replica of (start, leave)
+//   .run(): Promise<void>        work through the queue; one run at a time
+//   .pending(): number           partitions still queued
+//   .stats()                     { moved, copied, partitionsPending }
+//
+// Two kinds of work. Evacuate: this node is no longer among a partition's N replicas (a join took
+// the partition, or this node left), so it ships the partition's keys to the current replicas and
+// deletes each key whose stored set is still exactly what was shipped; a write that raced the
+// shipment keeps the key for the next pass. Copy: a replica was *removed* (its data is gone with
+// it), so the first surviving old replica copies the partition to the replicas that replaced it
+// (§4.9: the new node's data is rebuilt from the others). Leaves and joins need no copy: the node
+// that drops out of a preference list evacuates to the one that comes in.
+//
+// Why ship to every healthy replica and keep until W of them acknowledged: the copy being deleted
+// may be the only one some replica lacks, and after the delete it must still exist on at least as
+// many nodes as a write requires. A target that is down gets it from anti-entropy later.
+
+import type { KeyRecord, Storage } from '../ports/storage';
+import type { NodeId } from '../ports/transport';
+import type { KeySet } from './messages';
+import type { MintLog } from './minted';
+import type { ReplicaStore } from './replica';
+import { preferenceList, type Ring } from './ring';
+import * as versions from './versions';
+
+export interface TransferDeps {
+  self: NodeId;
+  n: number;
+  w: number;
+  /** Keys per shipment; the next one follows the acknowledgement (back-pressure). */
+  batchKeys: number;
+  /** Serialized characters per shipment, below the transport's message limit. */
+  batchChars: number;
+  storage: Storage;
+  replica: ReplicaStore;
+  minted: MintLog;
+  ring(): Ring | undefined;
+  isMember(id: NodeId): boolean;
+  healthy(id: NodeId): boolean;
+  /** Resolves true once `to` acknowledged storing every set. */
+  ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
+}
+
+type Task = { kind: 'evacuate' } | { kind: 'copy'; to: NodeId[] };
+
+export class Transfers {
+  private readonly tasks = new Map<number, Task>();
+  private running: Promise<void> | undefined;
+  private counts = { moved: 0, copied: 0 };
+
+  constructor(private readonly deps: TransferDeps) {}
+
+  ringChanged(prev: Ring | undefined, next: Ring): void {
+    const { self, n } = this.deps;
+    for (let p = 0; p < next.q; p++) {
+      const now = preferenceList(next, p, n);
+      if (!now.includes(self)) {
+        this.tasks.set(p, { kind: 'evacuate' });
+        continue;
+      }
+      if (this.tasks.get(p)?.kind === 'evacuate') this.tasks.delete(p);
+      if (!prev) continue;
+      const before = preferenceList(prev, p, n);
+      const to = this.copyTargets(before, now);
+      if (to.length > 0) this.addCopy(p, to);
+    }
+  }
+
+  queueAll(): void {
+    const ring = this.deps.ring();
+    for (let p = 0; p < (ring?.q ?? 0); p++) {
+      if (!ring || !preferenceList(ring, p, this.deps.n).includes(this.deps.self)) this.tasks.set(p, { kind: 'evacuate' });
+    }
+  }
+
+  pending(): number {
+    return this.tasks.size;
+  }
+
+  stats(): { moved: number; copied: number; partitionsPending: number } {
+    return { ...this.counts, partitionsPending: this.tasks.size };
+  }
+
+  run(): Promise<void> {
+    this.running ??= this.runAll().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Replicas that replace a removed one, if this node is the survivor that rebuilds them. */
+  private copyTargets(before: NodeId[], now: NodeId[]): NodeId[] {
+    if (!before.includes(this.deps.self)) return [];
+    const removed = before.filter((x) => !now.includes(x) && !this.deps.isMember(x));
+    if (removed.length === 0) return [];
+    const survivors = now.filter((x) => before.includes(x));
+    if (survivors[0] !== this.deps.self) return [];
+    return now.filter((x) => !before.includes(x));
+  }
+
+  private addCopy(p: number, to: NodeId[]): void {
+    const task = this.tasks.get(p);
+    if (task?.kind === 'copy') this.tasks.set(p, { kind: 'copy', to: [...new Set([...task.to, ...to])] });
+    else if (!task) this.tasks.set(p, { kind: 'copy', to });
+  }
+
+  private async runAll(): Promise<void> {
+    for (const [p, task] of [...this.tasks]) {
+      const done = await this.process(p, task).catch(() => false);
+      if (done && this.tasks.get(p) === task) this.tasks.delete(p);
+    }
+  }
+
+  /** True when the partition needs nothing more from this node. */
+  private async process(p: number, task: Task): Promise<boolean> {
+    const ring = this.deps.ring();
+    if (!ring) return false;
+    const evacuate = task.kind === 'evacuate';
+    const targets = evacuate ? preferenceList(ring, p, this.deps.n).filter((x) => x !== this.deps.self) : task.to;
+    if (targets.length === 0) return !evacuate;
+    let after: string | undefined;
+    let complete = true;
+    do {
+      const page = await this.deps.storage.scanPartition(p, { after, limit: this.deps.batchKeys });
+      if (page.records.length === 0) break;
+      after = page.next;
+      const shipped = await this.shipToAll(targets, page.records, evacuate);
+      if (shipped === 'unreachable') return false;
+      if (shipped === 'partial') complete = false;
+    } while (after !== undefined);
+    return complete;
+  }
+
+  private async shipToAll(targets: NodeId[], records: KeyRecord[], evacuate: boolean): Promise<'done' | 'partial' | 'unreachable'> {
+    const live = targets.filter(this.deps.healthy);
+    const need = evacuate ? Math.min(this.deps.w, targets.length) : 1;
+    if (live.length < need) return 'unreachable';
+    const sets = records.map((r) => ({ key: r.key, set: r.value }));
+    const acked = await Promise.all(live.map((t) => this.shipChunked(t, sets)));
+    const ok = acked.filter(Boolean).length;
+    if (!evacuate) {
+      if (ok === 0) return 'unreachable';
+      this.counts.copied += records.length * ok;
+      return ok === live.length ? 'done' : 'partial';
+    }
+    if (ok < live.length || ok < need) return 'unreachable';
+    return (await this.dropShipped(records)) ? 'done' : 'partial';
+  }
+
+  private async shipChunked(to: NodeId, sets: KeySet[]): Promise<boolean> {
+    for (const chunk of chunks(sets, this.deps.batchChars)) {
+      if (!(await this.deps.ship(to, chunk))) return false;
+    }
+    return true;
+  }
+
+  /** Deletes each shipped key unless it changed meanwhile; true when all were deleted. */
+  private async dropShipped(records: KeyRecord[]): Promise<boolean> {
+    let all = true;
+    for (const r of records) {
+      const dropped = await this.deps.replica.exclusive(r.key, async () => {
+        const current = await this.deps.storage.get(r.key);
+        if (!current) return true;
+        if (JSON.stringify(current.value) !== JSON.stringify(r.value)) return false;
+        await this.deps.minted.record(r.key, versions.fromJson(r.value));
+        await this.deps.storage.delete(r.key);
+        this.counts.moved++;
+        return true;
+      });
+      all &&= dropped;
+    }
+    return all;
+  }
+}
+
+/** Splits sets into shipments of at most `maxChars` serialized characters (one oversized set alone). */
+function chunks(sets: KeySet[], maxChars: number): KeySet[][] {
+  const out: KeySet[][] = [];
+  let current: KeySet[] = [];
+  let size = 0;
+  for (const s of sets) {
+    const len = JSON.stringify(s.set).length + s.key.length;
+    if (current.length > 0 && size + len > maxChars) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(s);
+    size += len;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
