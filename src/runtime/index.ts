@@ -10,10 +10,17 @@ export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult 
 export { optionsFromUrl, type StartOptions } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
 
-export function startNode(options: StartOptions): Promise<DynamoNode> {
-  return createNode(options, {
+export async function startNode(options: StartOptions): Promise<DynamoNode> {
+  const node = await createNode(options, {
     createPeer: (opts) => new SimplePeer(opts) as unknown as PeerLike,
     idStore: typeof sessionStorage === 'undefined' ? undefined : sessionStorage,
     openStorage: (room, nodeId) => openIdbStorage(idbName(room, nodeId)),
   });
+  if (typeof document !== 'undefined') {
+    // Peers give a hidden tab more time before calling it down (see adapters/webrtc/transport.ts).
+    const report = () => node.setHidden(document.visibilityState === 'hidden');
+    document.addEventListener('visibilitychange', report);
+    report();
+  }
+  return node;
 }

@@ -7,13 +7,23 @@ import { systemClock, systemRandom } from '../adapters/system/clock';
 import { IdTakenError, SignalingClient, type SocketFactory } from '../adapters/webrtc/signaling-client';
 import { WebRtcTransport, type PeerFactory, type WebRtcStats } from '../adapters/webrtc/transport';
 import { ValidationError } from '../core/errors';
-import { DynamoCore, type Member, type NodeEvent, type NodeStats as CoreStats, type PutResult, type GetResult } from '../core/node';
+import {
+  DynamoCore,
+  type LeaveResult,
+  type Member,
+  type NodeEvent,
+  type NodeStats as CoreStats,
+  type PutResult,
+  type GetResult,
+} from '../core/node';
+import type { Change } from '../core/membership';
+import type { Ring } from '../core/ring';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { chooseNodeId, freshNodeId, keepNodeId, type KeyValue } from './identity';
 import { resolveOptions, type ResolvedOptions, type StartOptions } from './options';
 
-export type { Member, MemberStatus, PutResult, GetResult } from '../core/node';
+export type { LeaveResult, Member, MemberStatus, PutResult, GetResult } from '../core/node';
 
 export interface NodeStats extends CoreStats {
   transport: WebRtcStats;
@@ -40,6 +50,16 @@ export interface DynamoNode {
   preferenceList(key: string): NodeId[];
   stats(): NodeStats;
   on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe;
+  /** Leaves the ring for good: partitions move to their new owners, then the node stops. */
+  leave(opts?: { timeoutMs?: number }): Promise<LeaveResult>;
+  /** Removes a member that is gone for good; its partitions are reassigned and rebuilt. */
+  removeMember(id: NodeId): Promise<void>;
+  /** The gossiped membership history and the ring derived from it. */
+  membership(): { changes: readonly Change[]; ring: Ring | undefined; digest: string };
+  /** Tell peers whether this tab is hidden (they then tolerate throttled heartbeats). */
+  setHidden(hidden: boolean): void;
+  /** Peers whose tab said it is hidden. */
+  hiddenPeers(): NodeId[];
   readonly faults: Faults;
   /** The peer transport, for diagnostics and transport-level tests. */
   readonly transport: Transport;
@@ -62,9 +82,28 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
   const transport = new FaultyTransport(webrtc, systemRandom);
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },
-    { n: opts.n, r: opts.r, w: opts.w },
+    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs },
   );
+  await learnRing(core, signaling, opts.joinWaitMs);
   return new RuntimeNode(opts, core, webrtc, transport);
+}
+
+/**
+ * A new tab knows only itself until gossip reaches it, and would meanwhile take every write alone
+ * (a ring smaller than N). When the room has other peers, wait for the first exchange with one of
+ * them, briefly: a tab that cannot connect still starts, and the page shows its small ring.
+ */
+async function learnRing(core: DynamoCore, signaling: SignalingClient, waitMs: number): Promise<void> {
+  if (signaling.peers().length === 0 || core.members().length > 1) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, waitMs);
+    const off = core.on('members', () => core.members().length > 1 && done());
+    function done() {
+      clearTimeout(timer);
+      off();
+      resolve();
+    }
+  });
 }
 
 /** Joins the room, stepping aside to a fresh id when ours is taken (unless the user pinned it). */
@@ -118,6 +157,21 @@ class RuntimeNode implements DynamoNode {
   }
   on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe {
     return this.core.on(event, fn);
+  }
+  leave(opts?: { timeoutMs?: number }): Promise<LeaveResult> {
+    return this.core.leave(opts);
+  }
+  removeMember(id: NodeId): Promise<void> {
+    return this.core.removeMember(id);
+  }
+  membership() {
+    return this.core.membership();
+  }
+  setHidden(hidden: boolean): void {
+    this.webrtc.setHidden(hidden);
+  }
+  hiddenPeers(): NodeId[] {
+    return this.webrtc.hiddenPeers();
   }
   stop(): Promise<void> {
     return this.core.stop();

@@ -13,6 +13,10 @@ export interface StartOptions {
   r?: number;
   w?: number;
   iceServers?: RTCIceServer[];
+  /** Remove a member down this long (ms); 0 never. Default 10 minutes. */
+  autoRemoveAfterMs?: number;
+  /** How long a new tab waits at start to hear the ring from a peer. Default 3 s. */
+  joinWaitMs?: number;
 }
 
 export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId'>> & { nodeId?: string };
@@ -30,7 +34,12 @@ export function resolveOptions(o: StartOptions): ResolvedOptions {
   if (typeof o.signalingUrl !== 'string' || !/^wss?:\/\//.test(o.signalingUrl)) {
     throw new ValidationError(`signalingUrl must be a ws:// or wss:// URL, got ${JSON.stringify(o.signalingUrl)}`);
   }
-  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [] };
+  const autoRemoveAfterMs = o.autoRemoveAfterMs ?? 10 * 60_000;
+  const joinWaitMs = o.joinWaitMs ?? 3000;
+  for (const [name, v] of [['autoRemoveAfterMs', autoRemoveAfterMs], ['joinWaitMs', joinWaitMs]] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new ValidationError(`${name} must be a non-negative number of ms, got ${v}`);
+  }
+  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [], autoRemoveAfterMs, joinWaitMs };
 }
 
 /** Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin. */

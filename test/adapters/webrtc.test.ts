@@ -15,7 +15,7 @@ async function start(): Promise<string> {
   return `${server.url.replace('http', 'ws')}/signal`;
 }
 
-async function pair(url: string, opts = { heartbeatMs: 100, deadAfterMs: 600 }) {
+async function pair(url: string, opts: Record<string, number> = { heartbeatMs: 100, deadAfterMs: 600 }) {
   const a = await openNodeTransport(url, 'r', 'a', opts);
   const b = await openNodeTransport(url, 'r', 'b', opts);
   open.push(a, b);
@@ -37,6 +37,30 @@ describe('WebRTC transport', () => {
     const t0 = Date.now();
     await waitFor(a.onPeerDown.bind(a), (p) => p === 'b', 5_000, 'b down by heartbeat');
     expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('gives a peer that said its tab is hidden longer before reporting it down', async () => {
+    const opts = { heartbeatMs: 100, deadAfterMs: 600, hiddenDeadAfterMs: 2_500 };
+    const [a, b] = await pair(await start(), opts);
+    b.setHidden(true);
+    await until(() => a.hiddenPeers().includes('b'), 5_000, 'a hears b is hidden');
+    // b now goes silent, as a throttled or frozen background tab may.
+    (b as unknown as { write: () => boolean }).write = () => true;
+    const t0 = Date.now();
+    await waitFor(a.onPeerDown.bind(a), (p) => p === 'b', 10_000, 'b down after the hidden allowance');
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThan(1_500);
+    expect(took).toBeLessThan(5_000);
+  });
+
+  it('a tab that is visible again gets the normal allowance back', async () => {
+    const [a, b] = await pair(await start(), { heartbeatMs: 100, deadAfterMs: 600, hiddenDeadAfterMs: 60_000 });
+    b.setHidden(true);
+    await until(() => a.hiddenPeers().length === 1, 5_000, 'hidden');
+    b.setHidden(false);
+    await until(() => a.hiddenPeers().length === 0, 5_000, 'visible');
+    (b as unknown as { write: () => boolean }).write = () => true;
+    await waitFor(a.onPeerDown.bind(a), (p) => p === 'b', 3_000, 'b down by the normal heartbeat');
   });
 
   it('keeps links and delivery when the signaling server goes away', async () => {

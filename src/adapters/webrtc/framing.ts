@@ -4,12 +4,15 @@
 //
 // Frame = one tag character + payload:  'm' whole message | 'c' chunk, more follows | 'e' last chunk
 //                                       'h' heartbeat ping, 'H' its pong, 'x' goodbye (no payload)
+//                                       'v' I am hidden, 'V' I am visible again (no payload)
 
 /** 16 Ki UTF-16 units: at most 48 KiB of UTF-8, far below Chromium's 256 KiB message limit. */
 export const DEFAULT_CHUNK_CHARS = 16 * 1024;
 export const PING_FRAME = 'h';
 export const PONG_FRAME = 'H';
 export const BYE_FRAME = 'x';
+export const HIDDEN_FRAME = 'v';
+export const VISIBLE_FRAME = 'V';
 
 export function encodeFrames(data: string, chunkChars = DEFAULT_CHUNK_CHARS): string[] {
   if (data.length <= chunkChars) return ['m' + data];

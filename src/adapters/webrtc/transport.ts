@@ -2,10 +2,26 @@
 // server. The lower id initiates (no glare); the higher id answers offers. A link is reported down
 // when its channel closes or the peer is silent past `deadAfterMs` (an app-level heartbeat keeps
 // idle links talking), and the initiator reconnects while the peer is still in the room.
+//
+// Hidden tabs. Chrome throttles a hidden tab's timers (to once a second; once a minute after five
+// minutes, unless the page holds an open data channel, which ours do) and may freeze a background
+// tab outright. Pings are answered from the message event, which throttling does not delay, so a
+// hidden tab keeps answering. It also says it is hidden (`setHidden`), and its peers then allow it
+// `hiddenDeadAfterMs` of silence before reporting it down, so a throttled or briefly frozen tab does
+// not flap between up and down and set off hinted handoff each time.
 
 import { TransportEvents } from '../../ports/emitter';
 import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
-import { BYE_FRAME, DEFAULT_CHUNK_CHARS, PING_FRAME, PONG_FRAME, Reassembler, encodeFrames } from './framing';
+import {
+  BYE_FRAME,
+  DEFAULT_CHUNK_CHARS,
+  HIDDEN_FRAME,
+  PING_FRAME,
+  PONG_FRAME,
+  Reassembler,
+  VISIBLE_FRAME,
+  encodeFrames,
+} from './framing';
 import type { SignalingClient } from './signaling-client';
 
 /** The part of a simple-peer instance used here. */
@@ -31,6 +47,8 @@ export interface WebRtcOptions {
   heartbeatMs?: number;
   /** Silence after which a link is declared down; default 4 s, so a dead peer is down within 5 s. */
   deadAfterMs?: number;
+  /** The same for a peer that said it is hidden; default 65 s (beyond Chrome's one-minute timer wake-ups). */
+  hiddenDeadAfterMs?: number;
   /** When signaling says a peer left, its link must answer a probe within this long to stay up. */
   probeMs?: number;
   /** A link not connected after this long is abandoned and retried. */
@@ -51,6 +69,8 @@ export interface WebRtcStats {
   linkUps: number;
   linkDowns: number;
   oversizeDropped: number;
+  /** Peers that said their tab is hidden. */
+  hiddenPeers: number;
 }
 
 interface Link {
@@ -58,6 +78,8 @@ interface Link {
   session: string;
   sp: PeerLike;
   up: boolean;
+  /** The peer said its tab is hidden. */
+  hidden: boolean;
   lastHeard: number;
   lastSent: number;
   queue: string[];
@@ -81,10 +103,11 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   private backoff = new Map<NodeId, number>();
   private drainWaiters = new Map<NodeId, Array<() => void>>();
   private closed = false;
+  private hidden = false;
   private heartbeat: ReturnType<typeof setInterval>;
   private readonly unsubscribe: Unsubscribe[];
   private readonly o: Required<Omit<WebRtcOptions, 'iceServers'>> & { iceServers: RTCIceServer[] };
-  private readonly counters: WebRtcStats = {
+  private readonly counters: Omit<WebRtcStats, 'hiddenPeers'> = {
     messagesSent: 0,
     messagesReceived: 0,
     framesSent: 0,
@@ -99,6 +122,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     this.o = {
       heartbeatMs: 1000,
       deadAfterMs: 4000,
+      hiddenDeadAfterMs: 65_000,
       connectTimeoutMs: 10_000,
       probeMs: 1000,
       chunkChars: DEFAULT_CHUNK_CHARS,
@@ -124,7 +148,19 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   }
 
   stats(): WebRtcStats {
-    return { ...this.counters };
+    return { ...this.counters, hiddenPeers: [...this.links.values()].filter((l) => l.up && l.hidden).length };
+  }
+
+  /** Tells every peer (and later ones) whether this tab is hidden; see the header. */
+  setHidden(hidden: boolean): void {
+    if (this.hidden === hidden) return;
+    this.hidden = hidden;
+    for (const link of this.links.values()) if (link.up) this.write(link, hidden ? HIDDEN_FRAME : VISIBLE_FRAME);
+  }
+
+  /** Peers whose tab said it is hidden. */
+  hiddenPeers(): NodeId[] {
+    return [...this.links.values()].filter((l) => l.up && l.hidden).map((l) => l.peer);
   }
 
   send(to: NodeId, data: string): boolean {
@@ -197,6 +233,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       session,
       sp,
       up: false,
+      hidden: false,
       lastHeard: Date.now(),
       lastSent: 0,
       queue: [],
@@ -235,6 +272,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     link.lastHeard = Date.now();
     this.counters.linkUps++;
     this.backoff.delete(link.peer);
+    if (this.hidden) this.write(link, HIDDEN_FRAME);
     this.ups.emit(link.peer);
   }
 
@@ -293,6 +331,10 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       return;
     }
     if (frame === PONG_FRAME) return;
+    if (frame === HIDDEN_FRAME || frame === VISIBLE_FRAME) {
+      link.hidden = frame === HIDDEN_FRAME;
+      return;
+    }
     if (frame === BYE_FRAME) {
       this.linkFailed(link);
       return;
@@ -344,7 +386,8 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     const now = Date.now();
     for (const link of [...this.links.values()]) {
       if (!link.up) continue;
-      if (now - link.lastHeard > this.o.deadAfterMs) this.linkFailed(link);
+      const deadAfter = link.hidden ? this.o.hiddenDeadAfterMs : this.o.deadAfterMs;
+      if (now - link.lastHeard > deadAfter) this.linkFailed(link);
       else if (now - link.lastSent >= this.o.heartbeatMs && link.queue.length === 0) this.write(link, PING_FRAME);
     }
   }
