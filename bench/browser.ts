@@ -35,6 +35,8 @@ export async function benchBrowser(quick: boolean): Promise<BrowserBench> {
     const idbDefault = idb[0] as Row;
     rows.push(...(await quorumLatency(env, quick ? 300 : 2000, rtt.p50 + idbDefault.p50)));
     rows.push(await connectTime(env, quick ? 5 : 20));
+    rows.push(...(await joinAndReplicate(env, quick ? [1000] : [1000, 10_000])));
+    rows.push(await closedTabDown(env, quick ? 3 : 10));
     return { rows, chromium: browser.version() };
   } finally {
     await browser.close();
@@ -187,4 +189,74 @@ async function connectTime(env: Env, joins: number): Promise<Row> {
   }
   await base.close();
   return summarize('tab opened → first data channel up (dev server)', samples);
+}
+
+/**
+ * A sixth tab joins a five-tab ring holding `keys` keys: time until every tab lists it, and until
+ * every tab agrees on the ring and has moved all it must (the newcomer then holds its partitions).
+ */
+async function joinAndReplicate(env: Env, sizes: number[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const keys of sizes) {
+    const room = `bench-replicate-${keys}`;
+    const pages = await meshOf(env, room, 5);
+    await (pages[0] as Page).evaluate(async (keys) => {
+      const d = window.dynamo!;
+      const pad = 'x'.repeat(100);
+      const inflight = new Set<Promise<unknown>>();
+      for (let i = 0; i < keys; i++) {
+        const p = d.put(`r-${i}`, { i, pad }).finally(() => inflight.delete(p));
+        inflight.add(p);
+        if (inflight.size >= 32) await Promise.race(inflight);
+      }
+      await Promise.all(inflight);
+    }, keys);
+    const t0 = Date.now();
+    const newcomer = await tab(env, room, `&node=${room}-new`);
+    const all = [...pages, newcomer];
+    const listed = await pollUntil(async () => {
+      const seen = await Promise.all(pages.map((p) => p.evaluate((id) => window.dynamo!.members().some((m) => m.id === id), `${room}-new`)));
+      return seen.every(Boolean);
+    });
+    const listedMs = Date.now() - t0;
+    const settled = await pollUntil(async () => {
+      const s = await Promise.all(all.map((p) => p.evaluate(() => ({ d: window.dynamo!.membership().digest, p: window.dynamo!.stats().transfer.partitionsPending }))));
+      return new Set(s.map((x) => x.d)).size === 1 && s.every((x) => x.p === 0);
+    }, 300_000);
+    const settledMs = Date.now() - t0;
+    const moved = (await Promise.all(pages.map((p) => p.evaluate(() => window.dynamo!.stats().transfer.moved)))).reduce((a, b) => a + b, 0);
+    if (keys === sizes[0]) rows.push(single('membership: tab opened → listed as a member by all 5 others', listed ? listedMs : NaN, 'ms'));
+    rows.push(single(`membership: ${keys} keys, tab opened → its partitions transferred`, settled ? settledMs : NaN, 'ms', `${moved} keys moved`));
+    await Promise.all(all.map((p) => p.close()));
+  }
+  return rows;
+}
+
+/** A tab closes: time until the others report it down (its goodbye frame, or the heartbeat). */
+async function closedTabDown(env: Env, rounds: number): Promise<Row> {
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const [a, b] = (await meshOf(env, `bench-down-${i}`, 2)) as [Page, Page];
+    // Listen first, in a finished evaluate, so the close cannot overtake the listener.
+    await a.evaluate((id) => {
+      (window as unknown as { downAt: Promise<number> }).downAt = new Promise<number>((resolve) => {
+        const off = window.dynamo!.transport.onPeerDown((p) => p === id && (off(), resolve(performance.now())));
+      });
+    }, `bench-down-${i}-1`);
+    const closedAt = await a.evaluate(() => performance.now());
+    await b.close();
+    const down = a.evaluate((closedAt) => (window as unknown as { downAt: Promise<number> }).downAt.then((at) => at - closedAt), closedAt);
+    samples.push(await down);
+    await a.close();
+  }
+  return summarize('membership: closed tab → reported down by a peer', samples);
+}
+
+async function pollUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }

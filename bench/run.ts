@@ -4,6 +4,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { benchBrowser } from './browser';
 import { benchCore } from './core';
+import { benchMembership } from './membership';
+import { benchAntiEntropy } from './antientropy';
 import { table, type Row } from './stats';
 
 const quick = process.argv.includes('--quick');
@@ -11,6 +13,8 @@ const started = Date.now();
 const rows: Row[] = [];
 
 rows.push(...benchCore(quick));
+rows.push(...benchMembership(quick));
+rows.push(...benchAntiEntropy(quick));
 const browser = await benchBrowser(quick);
 rows.push(...browser.rows);
 

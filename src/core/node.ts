@@ -70,7 +70,7 @@ export interface NodeConfig {
   handoffBatch: number;
   /** DVV (default). LWW exists only as a negative control for the checkers. */
   versioning: Versioning;
-  /** Join the ring at start if this node is not a member (a removed node rejoins only on restart). */
+  /** Join at start if not a member, and rejoin if removed while running (never after leave()). */
   autoJoin: boolean;
   /** How often each node gossips its membership view with one random live peer. */
   gossipIntervalMs: number;
@@ -291,6 +291,12 @@ export class DynamoCore {
     return ring ? fallbackOrder(ring, partitionOf(key, this.config.q)) : [];
   }
 
+  /** The ring partition holding `key` (for UIs: which arc of the ring a key lives on). */
+  partitionOf(key: string): number {
+    checkKey(key);
+    return partitionOf(key, this.config.q);
+  }
+
   /** The membership history and the ring derived from it (for UIs, tests and debugging). */
   membership(): { changes: readonly Change[]; ring: Ring | undefined; digest: string } {
     return { changes: this.view.changes(), ring: this.view.ring, digest: this.view.digest };
@@ -403,6 +409,12 @@ export class DynamoCore {
   /** The view gained changes: persist them, and move data if the ring changed. */
   private viewChanged(save = true): void {
     if (save) void this.membershipStore.save().catch(() => undefined);
+    if (this.view.stateOf(this.id) === 'removed' && this.config.autoJoin && !this.leaving && !this.closed) {
+      // Removed while alive (cut off past autoRemoveAfterMs, say): an open tab is a node, so it
+      // joins again with a new join, ordered after the removal. Stale gossip alone never does this.
+      void this.propose('join', this.id).catch(() => undefined);
+      return;
+    }
     const next = this.view.ring;
     const prev = this.ring;
     if (next && !sameRing(prev, next)) {

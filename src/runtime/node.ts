@@ -54,6 +54,10 @@ export interface DynamoNode {
   leave(opts?: { timeoutMs?: number }): Promise<LeaveResult>;
   /** Removes a member that is gone for good; its partitions are reassigned and rebuilt. */
   removeMember(id: NodeId): Promise<void>;
+  /** The ring partition holding `key`, in 0..q-1. */
+  partitionOf(key: string): number;
+  /** Partitions in the ring. */
+  readonly q: number;
   /** The gossiped membership history and the ring derived from it. */
   membership(): { changes: readonly Change[]; ring: Ring | undefined; digest: string };
   /** Tell peers whether this tab is hidden (they then tolerate throttled heartbeats). */
@@ -166,6 +170,12 @@ class RuntimeNode implements DynamoNode {
   }
   membership() {
     return this.core.membership();
+  }
+  partitionOf(key: string): number {
+    return this.core.partitionOf(key);
+  }
+  get q(): number {
+    return this.core.config.q;
   }
   setHidden(hidden: boolean): void {
     this.webrtc.setHidden(hidden);

@@ -147,16 +147,44 @@ describe('joins, leaves and removals in a running cluster', () => {
     await c.stop();
   });
 
-  it('a removed member stays removed when its stale view gossips back', async () => {
+  it('a removed member is not resurrected by stale gossip; a running one rejoins with a new join', async () => {
     const c = await SimCluster.create({ seed: 16 });
     c.isolate('n4');
     await c.removeMember('n0', 'n4');
     await c.run(3_000);
+    for (const id of ['n0', 'n1', 'n2', 'n3']) expect(c.node(id).members().map((m) => m.id)).not.toContain('n4');
     c.heal();
     await c.run(10_000);
-    for (const id of c.ids) expect(c.node(id).members().map((m) => m.id)).not.toContain('n4');
-    // n4 learned of its own removal and does not serve as a member any more.
-    expect(c.node('n4').membership().ring!.owners).not.toContain('n4');
+    // n4's stale view carried its old join back to everyone; that alone changed nothing. n4 then
+    // learned of its removal and, still running, joined again with a join ordered after it.
+    const history = c.node('n0').membership().changes.filter((ch) => ch.node === 'n4');
+    expect(history.map((ch) => `${ch.kind} by ${ch.by}`)).toEqual(['join by n4', 'remove by n0', 'join by n4']);
+    expect(history[2]!.seq).toBeGreaterThan(history[1]!.seq);
+    for (const id of ['n0', 'n1', 'n2', 'n3']) expect(c.node(id).members().map((m) => m.id)).toContain('n4');
+    await c.stop();
+  });
+
+  it('auto-removal: a member down past autoRemoveAfterMs is removed by the smallest up member, not before', async () => {
+    const c = await SimCluster.create({ seed: 17, config: { autoRemoveAfterMs: 30_000 } });
+    for (const key of KEYS) await c.drive(c.put('n1', key, `v:${key}`));
+    c.crash('n4');
+    await c.run(20_000);
+    expect(c.node('n1').members().map((m) => m.id)).toContain('n4');
+    await c.run(15_000);
+    const removal = c.node('n1').membership().changes.find((ch) => ch.kind === 'remove');
+    expect(removal).toMatchObject({ node: 'n4', by: 'n0' });
+    c.ids.splice(c.ids.indexOf('n4'), 1);
+    expect(await c.until(() => settled(c), { maxTime: 60_000 })).toBe(true);
+    expect(placementErrors(c, KEYS)).toEqual([]);
+    await c.stop();
+  });
+
+  it('auto-removal: a minority cut off from the ring removes nobody', async () => {
+    const c = await SimCluster.create({ seed: 18, config: { autoRemoveAfterMs: 10_000 } });
+    c.partition([['n0', 'n1'], ['n2', 'n3', 'n4']]);
+    await c.run(30_000);
+    // n0 is the smallest id on its side but sees only 2 of 5 members up.
+    expect(c.node('n0').membership().changes.filter((ch) => ch.by === 'n0' && ch.kind === 'remove')).toEqual([]);
     await c.stop();
   });
 });

@@ -67,9 +67,12 @@ export class FaultyTransport implements Transport, Faults {
   isolate(peers: NodeId[]): void {
     const next = new Set(peers.filter((p) => p !== this.self));
     const live = new Set(this.inner.peers());
-    for (const p of this.cut) if (!next.has(p) && live.has(p)) this.ups.emit(p);
-    for (const p of next) if (!this.cut.has(p) && live.has(p)) this.downs.emit(p);
+    const healed = [...this.cut].filter((p) => !next.has(p) && live.has(p));
+    const cut = [...next].filter((p) => !this.cut.has(p) && live.has(p));
+    // The new cut first: listeners of these events send at once and read peers().
     this.cut = next;
+    for (const p of healed) this.ups.emit(p);
+    for (const p of cut) this.downs.emit(p);
   }
 
   heal(): void {

@@ -1,20 +1,13 @@
-// The live ring view page (/ring.html). For now: the members this node sees and their status.
+// The live ring console page (/ring.html): this tab's node and the full ring panel.
 
-import { boot, text } from '../shared/boot';
+import { boot } from '../shared/boot';
+import { mountRingPanel } from './panel';
 
 const status = document.getElementById('status') as HTMLElement;
-const table = document.getElementById('members') as HTMLElement;
+const root = document.getElementById('console') as HTMLElement;
 
 const node = await boot(status);
 if (node) {
-  const render = () =>
-    table.replaceChildren(
-      ...node.members().map((m) => {
-        const row = document.createElement('tr');
-        row.append(text('td', m.id + (m.id === node.id ? ' ★' : '')), text('td', m.status, m.status), text('td', String(m.tokens.length)));
-        return row;
-      }),
-    );
-  node.on('members', render);
-  render();
+  const key = new URLSearchParams(location.search).get('key') ?? `cart:${new URLSearchParams(location.search).get('user') ?? 'alice'}`;
+  mountRingPanel(root, node, { key });
 }

@@ -2,6 +2,7 @@
 // keep the status bar ("connected to N peers") live, and show a clear message if it cannot start.
 
 import { optionsFromUrl, startNode, type DynamoNode } from '../../runtime';
+import { coalesce } from './dom';
 
 declare global {
   interface Window {
@@ -10,21 +11,31 @@ declare global {
 }
 
 export async function boot(status: HTMLElement): Promise<DynamoNode | undefined> {
+  keepQueryInLinks();
   status.textContent = 'Starting node…';
   try {
     const node = await startNode(optionsFromUrl(location));
     window.dynamo = node;
     // Closing the tab says goodbye on every link, so peers mark it down at once.
     addEventListener('pagehide', () => void node.stop());
-    const render = () => renderStatus(status, node);
+    // Deferred: listeners may run while the transport is still applying the change that fired
+    // them (faults.isolate/heal), when its peer list is not yet the new one.
+    const render = coalesce(() => renderStatus(status, node), 0);
     node.on('members', render);
-    render();
+    renderStatus(status, node);
     document.documentElement.dataset.node = node.id;
     return node;
   } catch (err) {
     status.textContent = `Could not start this node: ${err instanceof Error ? err.message : String(err)}`;
     status.classList.add('error');
     return undefined;
+  }
+}
+
+/** Links between the pages keep ?room=&n=&r=&w=: without them the other page would join another ring. */
+function keepQueryInLinks(): void {
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    if (a.origin === location.origin) a.search = location.search;
   }
 }
 
