@@ -56,7 +56,8 @@ export class FailureDetector {
 
   linkDown(peer: NodeId): void {
     const s = this.state(peer);
-    if (s.link) s.downSince = this.clock.now();
+    // Down by suspicion already: it has been down since then, not since the link went.
+    if (s.link) s.downSince = this.status(peer) === 'down' ? (s.suspectSince ?? 0) + this.opts.suspectDownAfterMs : this.clock.now();
     s.link = false;
     this.clear(s);
   }

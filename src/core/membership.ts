@@ -6,15 +6,16 @@
 //   .merge(changes): boolean              true when anything new arrived
 //   .propose(kind, node, by): Change      a new change, ordered after everything this view knows
 //   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
-//   Membership.load(storage, self, q)     the view persisted under meta 'membership'
+//   Membership.load(storage, q)           the view persisted under meta 'membership'
 //   .view  .save()
 //   isChange(x), MAX_CHANGES
 //
 // Why a history and not a member list: views must merge deterministically between any two nodes,
 // whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
-// one total order (Lamport `seq`, then `by`, `node`, `kind`). A node's state is its last change in that
-// order, so a removal can only be undone by a join issued after it was known (an explicit rejoin),
-// never by a stale view gossiping an older join back: a removed member stays removed.
+// one total order (Lamport `seq`, then `kind` with join < leave < remove, then `by`, `node`). A node's
+// state is its last change in that order, so a removal can only be undone by a join issued after it
+// was known (an explicit rejoin), never by a stale view gossiping an older or concurrent join back:
+// a removed member stays removed.
 //
 // Why the ring is a fold over that order: strategy 3 moves as little as possible from the previous
 // ring (ring.assign), so the ring depends on the order of joins, not only on who is a member. Folding
@@ -197,9 +198,10 @@ function changeKey(c: Change): string {
 
 function compare(a: Change, b: Change): number {
   if (a.seq !== b.seq) return a.seq - b.seq;
+  // Concurrent changes (same seq): a removal or leave wins over a join it did not see.
+  if (a.kind !== b.kind) return KIND_RANK[a.kind] - KIND_RANK[b.kind];
   if (a.by !== b.by) return a.by < b.by ? -1 : 1;
-  if (a.node !== b.node) return a.node < b.node ? -1 : 1;
-  return KIND_RANK[a.kind] - KIND_RANK[b.kind];
+  return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
 
 /** Where `c` goes in the sorted history; news usually sorts last, so search from the end. */

@@ -12,6 +12,7 @@
 
 import type { Json } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
+import type { AaeMessage } from './antientropy';
 import type { GossipMessage } from './gossip';
 import { isChange, MAX_CHANGES } from './membership';
 
@@ -41,7 +42,9 @@ export type Message =
   | { type: 'handoff'; id: number; sets: KeySet[]; digest?: string }
   | { type: 'handoff-ack'; id: number }
   /** Membership gossip (gossip.ts); not requests, so `id` is 0. */
-  | GossipMessage;
+  | GossipMessage
+  /** One step of a Merkle exchange (antientropy.ts); the payload is checked in depth there. */
+  | AaeMessage;
 
 export type ErrorName = 'QuorumError' | 'ValidationError' | 'StorageFullError' | 'ClosedError' | 'Error';
 export type MessageType = Message['type'];
@@ -92,6 +95,7 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)) &&
     (m.digest === undefined || isDigest(m.digest)),
   'handoff-ack': () => true,
+  aae: (m) => isId(m.x) && isId(m.p) && typeof m.init === 'boolean' && isObject(m.payload),
   gossip: (m) => isDigest(m.digest) && (m.ack === undefined || m.ack === true),
   'gossip-state': (m) =>
     Array.isArray(m.changes) && m.changes.length <= MAX_CHANGES && m.changes.every(isChange) && typeof m.reply === 'boolean',

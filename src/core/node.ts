@@ -31,6 +31,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { encodeContext, decodeContext, type Context } from './context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
+import { AntiEntropy } from './antientropy';
 import { FailureDetector } from './failure';
 import { Gossip, type GossipMessage } from './gossip';
 import { HintStore } from './handoff';
@@ -42,6 +43,7 @@ import { Collector, placements, required, type Placement } from './quorum';
 import { DVV, ReplicaStore, setToJson, type Versioning } from './replica';
 import { Requests } from './requests';
 import { DEFAULT_Q, fallbackOrder, partitionsOf, type Ring } from './ring';
+import { tracked } from './tracked-storage';
 import { Transfers } from './transfer';
 import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
@@ -81,6 +83,10 @@ export interface NodeConfig {
   suspectDownAfterMs: number;
   /** Remove a member down this long; 0 never removes on its own. See the note in the README. */
   autoRemoveAfterMs: number;
+  /** Anti-entropy: pause between two partition exchanges, and after a sweep of all; 0 pause = off. */
+  aaeGapMs: number;
+  aaeSweepPauseMs: number;
+  antiEntropy: boolean;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -98,6 +104,9 @@ export const DEFAULT_CONFIG: NodeConfig = {
   suspectAfterTimeouts: 2,
   suspectDownAfterMs: 5000,
   autoRemoveAfterMs: 10 * 60_000,
+  aaeGapMs: 50,
+  aaeSweepPauseMs: 5000,
+  antiEntropy: true,
 };
 
 /** Characters per key-transfer shipment: well below MAX_MESSAGE_CHARS, so a chunk never fails to send. */
@@ -131,6 +140,7 @@ export interface NodeStats {
   repairs: { read: number };
   membership: { members: number; changes: number; gossipRounds: number; ringChanges: number };
   transfer: { moved: number; copied: number; partitionsPending: number };
+  antiEntropy: import('./antientropy').AntiEntropyStats;
   messages: { received: number; dropped: number; dropReasons: Record<string, number> };
 }
 
@@ -164,6 +174,7 @@ export class DynamoCore {
   private readonly gossip: Gossip;
   private readonly transfers: Transfers;
   private readonly minted: MintLog;
+  private readonly aae: AntiEntropy;
   /** The ring the last transfer planning saw; a different one means partitions changed hands. */
   private ring: Ring | undefined;
   /** Forwarded puts seen lately, by sender and request id: a duplicated message must not mint twice. */
@@ -189,12 +200,32 @@ export class DynamoCore {
     this.id = deps.id;
     this.config = config;
     this.transport = deps.transport;
-    this.storage = deps.storage;
+    // Every key write passes through here, so the Merkle trees follow it whatever path made it.
+    this.storage = tracked(deps.storage, config.q, (key, p, value) => {
+      this.aae.stored(key, p, value);
+      if (value !== undefined) this.transfers.noteWrite(p);
+    });
     this.clock = deps.clock;
     this.lastTick = deps.clock.now();
-    this.replica = new ReplicaStore(deps.storage, config.q, config.versioning);
-    this.hints = new HintStore(deps.storage, config.versioning.merge);
-    this.minted = new MintLog(deps.storage, config.versioning.merge);
+    this.replica = new ReplicaStore(this.storage, config.q, config.versioning);
+    this.hints = new HintStore(this.storage, config.versioning.merge);
+    this.minted = new MintLog(this.storage, config.versioning.merge);
+    this.aae = new AntiEntropy({
+      self: deps.id,
+      n: config.n,
+      q: config.q,
+      clock: deps.clock,
+      random: deps.random,
+      storage: deps.storage,
+      ring: () => this.view.ring,
+      healthy: (id) => id !== this.id && this.healthy(id),
+      send: (to, msg) => this.reply(to, msg),
+      push: (to, sets) => this.ship(to, sets),
+      onRepair: () => this.listeners.repair.emit(),
+      gapMs: config.aaeGapMs,
+      sweepPauseMs: config.aaeSweepPauseMs,
+      exchangeTimeoutMs: config.timeoutMs * 10,
+    });
     this.failures = new FailureDetector(deps.clock, config);
     // Request ids start at a random point so that a restarted node does not reuse its last life's ids
     // while peers still remember them (duplicate detection of forwarded puts keys on them).
@@ -218,11 +249,11 @@ export class DynamoCore {
       w: config.w,
       batchKeys: config.handoffBatch,
       batchChars: TRANSFER_CHARS,
-      storage: deps.storage,
+      storage: this.storage,
       replica: this.replica,
       minted: this.minted,
       ring: () => this.view.ring,
-      isMember: (id) => this.view.isMember(id),
+      wasRemoved: (id) => this.view.stateOf(id) === 'removed',
       healthy: (id) => id !== this.id && this.healthy(id),
       ship: (to, sets) => this.ship(to, sets),
     });
@@ -349,6 +380,7 @@ export class DynamoCore {
         ringChanges: c.ringChanges,
       },
       transfer: this.transfers.stats(),
+      antiEntropy: this.aae.stats(),
     };
   }
 
@@ -363,6 +395,7 @@ export class DynamoCore {
     this.closed = true;
     this.cancelTick();
     this.gossip.stop();
+    this.aae.stop();
     for (const u of this.unsubscribe) u();
     this.requests.closeAll();
     await this.transport.close();
@@ -384,6 +417,7 @@ export class DynamoCore {
     );
     for (const p of t.peers()) this.peerUp(p);
     this.gossip.start();
+    if (this.config.antiEntropy) this.aae.start();
     this.scheduleTick();
     void this.transfers.run();
   }
@@ -635,6 +669,8 @@ export class DynamoCore {
       case 'gossip':
       case 'gossip-state':
         return this.gossip.handle(from, msg);
+      case 'aae':
+        return this.aae.handle(from, msg);
       default:
         if (!this.requests.reply(from, msg)) this.drop('unmatched-reply');
     }

@@ -5,6 +5,8 @@
 //   new Transfers(deps)
 //   .ringChanged(prev, next)     queue the partitions whose keys must move
 //   .queueAll()                  queue every partition this node is not a replica of (start, leave)
+//   .noteWrite(partition)        a key was stored here: queue its partition if this node does not
+//                                replicate it (a late hint, a read repair or push from a stale view)
 //   .run(): Promise<void>        work through the queue; one run at a time
 //   .pending(): number           partitions still queued
 //   .stats()                     { moved, copied, partitionsPending }
@@ -41,7 +43,8 @@ export interface TransferDeps {
   replica: ReplicaStore;
   minted: MintLog;
   ring(): Ring | undefined;
-  isMember(id: NodeId): boolean;
+  /** True for a member removed from the ring (not one that left: a leaver hands its data over itself). */
+  wasRemoved(id: NodeId): boolean;
   healthy(id: NodeId): boolean;
   /** Resolves true once `to` acknowledged storing every set. */
   ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
@@ -53,6 +56,9 @@ export class Transfers {
   private readonly tasks = new Map<number, Task>();
   private running: Promise<void> | undefined;
   private counts = { moved: 0, copied: 0 };
+  /** For the ring in `replicatesFor`: whether this node is among each partition's N replicas. */
+  private replicates: boolean[] = [];
+  private replicatesFor: Ring | undefined;
 
   constructor(private readonly deps: TransferDeps) {}
 
@@ -79,6 +85,16 @@ export class Transfers {
     }
   }
 
+  noteWrite(partition: number): void {
+    const ring = this.deps.ring();
+    if (!ring || this.tasks.has(partition)) return;
+    if (ring !== this.replicatesFor) {
+      this.replicatesFor = ring;
+      this.replicates = Array.from({ length: ring.q }, (_, p) => preferenceList(ring, p, this.deps.n).includes(this.deps.self));
+    }
+    if (this.replicates[partition] === false) this.tasks.set(partition, { kind: 'evacuate' });
+  }
+
   pending(): number {
     return this.tasks.size;
   }
@@ -95,7 +111,7 @@ export class Transfers {
   /** Replicas that replace a removed one, if this node is the survivor that rebuilds them. */
   private copyTargets(before: NodeId[], now: NodeId[]): NodeId[] {
     if (!before.includes(this.deps.self)) return [];
-    const removed = before.filter((x) => !now.includes(x) && !this.deps.isMember(x));
+    const removed = before.filter((x) => !now.includes(x) && this.deps.wasRemoved(x));
     if (removed.length === 0) return [];
     const survivors = now.filter((x) => before.includes(x));
     if (survivors[0] !== this.deps.self) return [];

@@ -9,6 +9,7 @@
 //   .put(id, key, value, ctx?, opts?)  .get(id, key, opts?)  .delete(id, key, ctx, opts?)
 //                                           client calls; a crash of `id` rejects them with CrashedError
 //   .crash(id)  .restart(id)                crash keeps the node's storage; restart reopens it, same id
+//   .wipe(id)  .damage(id, fn)               storage loss: crash, erase everything / edit the key records, restart
 //   .addNode(id)  .leave(id)  .removeMember(by, id)
 //                                           membership changes: a new node joins; a node leaves (hands
 //                                           its data over, then stops); a member is removed by another
@@ -35,7 +36,7 @@
 // its clients' pending calls reject with CrashedError: their outcome is unknown, as for a real client.
 
 import type { Clock, CancelTimer } from '../ports/clock';
-import type { Json } from '../ports/storage';
+import type { Json, KeyRecord } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { DynamoCore, type GetResult, type NodeConfig, type PutResult, type RequestOptions } from '../core/node';
 import * as versions from '../core/versions';
@@ -194,6 +195,20 @@ export class SimCluster {
     this.crash(id);
     this.note(`restart ${id}`);
     await this.drive(this.boot(id));
+  }
+
+  /** The node loses its whole store (a cleared IndexedDB) and starts again with the same id. */
+  async wipe(id: NodeId): Promise<void> {
+    await this.damage(id, (keys, meta) => (keys.clear(), meta.clear()));
+  }
+
+  /** Crashes the node, lets `fn` edit what its "disk" holds, and restarts it. */
+  async damage(id: NodeId, fn: (keys: Map<string, KeyRecord>, meta: Map<string, Json>) => void): Promise<void> {
+    this.crash(id);
+    const b = this.backingOf(id);
+    fn(b.keys, b.meta);
+    this.note(`damage ${id}`);
+    await this.restart(id);
   }
 
   /** Starts a node that was never part of the cluster; it joins the ring and gossips its way in. */

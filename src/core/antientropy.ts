@@ -1,0 +1,283 @@
+// Background anti-entropy (paper §4.7): a Merkle tree per partition, kept current with every local
+// write; partition by partition, each node compares its tree with another replica's and both push
+// what the other lacks. Replicas that drifted (lost hints, a wiped tab) converge with no client traffic.
+//
+// Public API
+//   new AntiEntropy(deps)
+//   .start()  .stop()
+//   .stored(key, partition, value | undefined)   a key record changed locally (tracked-storage.ts)
+//   .handle(from, msg)                           an 'aae' message
+//   .stats()                                     { exchanges, keysPushed, lastRepairAt, treesReady, ... }
+//
+// Pacing. Trees are built from storage at start a few hundred keys per tick, so a tab with 100k keys
+// is not frozen. Then sweeps: the partitions this node replicates, one exchange at a time with a
+// random healthy co-replica, `gapMs` apart; after a whole sweep, a pause of `sweepPauseMs`. Equal
+// trees cost one round trip of ~0.5 KB, so a sweep of ~150 partitions takes seconds and moves
+// ~150 KB; foreground requests are never queued behind it (it never holds a key's lock).
+//
+// Repair pushes the sets of `localOnly ∪ different` to the peer as a handoff (merged there, acked),
+// from both sides, so one exchange fixes both directions.
+
+import type { Clock } from '../ports/clock';
+import { randomInt, type Random } from '../ports/random';
+import type { Json, Storage } from '../ports/storage';
+import type { NodeId } from '../ports/transport';
+import { receive, respond, start, validateExchangePayload, type ExchangePayload, type Session } from './antientropy-exchange';
+import { digestOf, MerkleTree } from './merkle';
+import type { KeySet } from './messages';
+import { preferenceList, type Ring } from './ring';
+import * as versions from './versions';
+
+export interface AaeMessage {
+  type: 'aae';
+  id: 0;
+  /** Exchange id, chosen by the initiator. */
+  x: number;
+  /** The partition compared. */
+  p: number;
+  /** True when the sender started the exchange. */
+  init: boolean;
+  payload: ExchangePayload;
+}
+
+export interface AntiEntropyDeps {
+  self: NodeId;
+  n: number;
+  q: number;
+  clock: Clock;
+  random: Random;
+  storage: Storage;
+  ring(): Ring | undefined;
+  healthy(id: NodeId): boolean;
+  send(to: NodeId, msg: AaeMessage): void;
+  /** Ships sets to a peer; true once it acknowledged merging them. */
+  push(to: NodeId, sets: KeySet[]): Promise<boolean>;
+  /** Keys were pushed to a peer that lacked them (for the 'repair' event). */
+  onRepair(keys: number): void;
+  /** Pause between two exchanges of a sweep. */
+  gapMs: number;
+  /** Pause after a sweep over every partition. */
+  sweepPauseMs: number;
+  /** An exchange not finished after this long is dropped. */
+  exchangeTimeoutMs: number;
+}
+
+export interface AntiEntropyStats {
+  exchanges: number;
+  /** Exchanges that found at least one difference. */
+  repairs: number;
+  keysPushed: number;
+  lastRepairAt: number | undefined;
+  treesReady: number;
+  sweeps: number;
+}
+
+interface Exchange {
+  session: Session;
+  peer: NodeId;
+  partition: number;
+  cancel: () => void;
+}
+
+const BUILD_KEYS_PER_TICK = 500;
+const PUSH_KEYS = 100;
+const PUSH_CHARS = 1 << 20;
+
+export class AntiEntropy {
+  private readonly trees: MerkleTree[];
+  /** Partitions whose tree holds everything in storage (built, or empty from the start). */
+  private readonly ready = new Set<number>();
+  /** Keys written while their partition was being scanned: the scan must not overwrite them. */
+  private touched = new Set<string>();
+  private readonly exchanges = new Map<string, Exchange>();
+  private nextExchange = 1;
+  private sweep: number[] = [];
+  private cancel: () => void = () => {};
+  private stopped = false;
+  private counts = { exchanges: 0, repairs: 0, keysPushed: 0, lastRepairAt: undefined as number | undefined, sweeps: 0 };
+
+  constructor(private readonly deps: AntiEntropyDeps) {
+    this.trees = Array.from({ length: deps.q }, () => new MerkleTree());
+    this.nextExchange = 1 + randomInt(deps.random, 2 ** 30);
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.build().then(() => this.schedule(0));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel();
+    for (const e of this.exchanges.values()) e.cancel();
+    this.exchanges.clear();
+  }
+
+  stored(key: string, partition: number, value: Json | undefined): void {
+    const tree = this.trees[partition];
+    if (!tree) return;
+    if (!this.ready.has(partition)) this.touched.add(key);
+    if (value === undefined) tree.remove(key);
+    else tree.insert(key, digestOf(versions.fromJson(value)));
+  }
+
+  stats(): AntiEntropyStats {
+    return { ...this.counts, treesReady: this.ready.size };
+  }
+
+  handle(from: NodeId, msg: AaeMessage): void {
+    const payload = validateExchangePayload(msg.payload);
+    const tree = this.trees[msg.p];
+    if (!payload || !tree) return;
+    const key = exchangeKey(from, msg.x, !msg.init);
+    const known = this.exchanges.get(key);
+    if (known) return this.advance(key, known, receive(known.session, tree, payload));
+    if (!msg.init || payload.r !== 0) return;
+    if (!this.ready.has(msg.p)) {
+      // An unbuilt tree would report keys missing that are not: say no, the peer tries later.
+      return this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: notReady() });
+    }
+    const step = respond(tree, payload);
+    this.advance(key, this.track(key, from, msg.p, step.session), step);
+  }
+
+  // --- building -------------------------------------------------------------------------------
+
+  /** Scans storage partition by partition, yielding between chunks. */
+  private async build(): Promise<void> {
+    let budget = BUILD_KEYS_PER_TICK;
+    for (let p = 0; p < this.deps.q && !this.stopped; p++) {
+      let after: string | undefined;
+      do {
+        const page = await this.deps.storage.scanPartition(p, { after, limit: 200 });
+        for (const r of page.records) {
+          if (this.touched.has(r.key)) continue;
+          try {
+            this.trees[p]!.insert(r.key, digestOf(versions.fromJson(r.value)));
+          } catch {
+            // A record that does not parse is left out; the peer's copy will be pushed to us.
+          }
+        }
+        after = page.next;
+        budget -= page.records.length;
+        if (budget <= 0) {
+          budget = BUILD_KEYS_PER_TICK;
+          await new Promise<void>((r) => this.deps.clock.setTimer(0, r));
+        }
+      } while (after !== undefined && !this.stopped);
+      this.ready.add(p);
+    }
+    this.touched = new Set();
+  }
+
+  // --- sweeps ---------------------------------------------------------------------------------
+
+  private schedule(ms: number): void {
+    this.cancel = this.deps.clock.setTimer(ms, () => {
+      if (this.stopped) return;
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.sweep.length === 0) {
+      this.sweep = this.partitionsToSweep();
+      this.counts.sweeps++;
+      if (this.sweep.length === 0) return this.schedule(this.deps.sweepPauseMs);
+    }
+    const p = this.sweep.shift()!;
+    const peer = this.pickPeer(p);
+    if (peer === undefined) return this.schedule(this.deps.gapMs);
+    const x = this.nextExchange++;
+    const key = exchangeKey(peer, x, true);
+    const step = start(this.trees[p]!);
+    const exchange = this.track(key, peer, p, step.session);
+    this.counts.exchanges++;
+    this.sendAll(exchange, x, true, step.send);
+  }
+
+  private partitionsToSweep(): number[] {
+    const ring = this.deps.ring();
+    if (!ring) return [];
+    const out: number[] = [];
+    for (let p = 0; p < ring.q; p++) {
+      if (this.ready.has(p) && preferenceList(ring, p, this.deps.n).includes(this.deps.self)) out.push(p);
+    }
+    // Start each sweep at a random point: nodes that started together do not compare in lockstep.
+    const shift = out.length > 0 ? randomInt(this.deps.random, out.length) : 0;
+    return [...out.slice(shift), ...out.slice(0, shift)];
+  }
+
+  private pickPeer(p: number): NodeId | undefined {
+    const ring = this.deps.ring();
+    if (!ring) return undefined;
+    const peers = preferenceList(ring, p, this.deps.n).filter((x) => x !== this.deps.self && this.deps.healthy(x));
+    return peers.length > 0 ? peers[randomInt(this.deps.random, peers.length)] : undefined;
+  }
+
+  // --- one exchange ---------------------------------------------------------------------------
+
+  private track(key: string, peer: NodeId, partition: number, session: Session): Exchange {
+    const cancel = this.deps.clock.setTimer(this.deps.exchangeTimeoutMs, () => this.finish(key));
+    const exchange = { session, peer, partition, cancel };
+    this.exchanges.set(key, exchange);
+    return exchange;
+  }
+
+  private advance(key: string, e: Exchange, step: ReturnType<typeof receive>): void {
+    const x = Number(key.split('\u0000')[1]);
+    this.sendAll(e, x, e.session.role === 'initiator', step.send);
+    if (!step.done) return;
+    this.finish(key);
+    if (step.diff) {
+      const keys = [...step.diff.localOnly, ...step.diff.different];
+      if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
+      if (keys.length > 0) void this.pushKeys(e.peer, keys);
+    }
+  }
+
+  private sendAll(e: Exchange, x: number, init: boolean, payloads: ExchangePayload[]): void {
+    for (const payload of payloads) this.deps.send(e.peer, { type: 'aae', id: 0, x, p: e.partition, init, payload });
+  }
+
+  private finish(key: string): void {
+    const e = this.exchanges.get(key);
+    if (!e) return;
+    e.cancel();
+    this.exchanges.delete(key);
+    if (e.session.role === 'initiator' && !this.stopped) this.schedule(this.deps.gapMs);
+  }
+
+  /** Sends our sets of `keys` to the peer, in acknowledged batches (the next after the ack). */
+  private async pushKeys(peer: NodeId, keys: string[]): Promise<void> {
+    let sets: KeySet[] = [];
+    let chars = 0;
+    const flush = async () => {
+      const batch = sets;
+      sets = [];
+      chars = 0;
+      if (batch.length === 0) return true;
+      if (!(await this.deps.push(peer, batch))) return false;
+      this.counts.keysPushed += batch.length;
+      this.counts.lastRepairAt = this.deps.clock.now();
+      this.deps.onRepair(batch.length);
+      return true;
+    };
+    for (const key of keys) {
+      const rec = await this.deps.storage.get(key);
+      if (!rec) continue;
+      sets.push({ key, set: rec.value });
+      chars += JSON.stringify(rec.value).length;
+      if ((sets.length >= PUSH_KEYS || chars > PUSH_CHARS) && !(await flush())) return;
+    }
+    await flush();
+  }
+}
+
+function exchangeKey(peer: NodeId, x: number, mine: boolean): string {
+  return `${peer}\u0000${x}\u0000${mine ? 'i' : 'r'}`;
+}
+
+function notReady(): ExchangePayload {
+  return { v: 1, r: 1, n: 0, of: 1, items: [], abort: 'tree not built yet' };
+}
