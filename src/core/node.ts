@@ -715,7 +715,9 @@ export class DynamoCore {
   }
 
   private async onHandoff(from: NodeId, id: number, sets: Array<{ key: string; set: Json }>): Promise<void> {
-    for (const { key, set } of sets) await this.storeIncoming(key, versions.fromJson(set), undefined);
+    // All at once: keys are independent (each has its own lock), and concurrent writes share
+    // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
+    await Promise.all(sets.map(({ key, set }) => this.storeIncoming(key, versions.fromJson(set), undefined)));
     this.reply(from, { type: 'handoff-ack', id });
   }
 

@@ -176,20 +176,21 @@ export class Transfers {
 
   /** Deletes each shipped key unless it changed meanwhile; true when all were deleted. */
   private async dropShipped(records: KeyRecord[]): Promise<boolean> {
-    let all = true;
-    for (const r of records) {
-      const dropped = await this.deps.replica.exclusive(r.key, async () => {
-        const current = await this.deps.storage.get(r.key);
-        if (!current) return true;
-        if (JSON.stringify(current.value) !== JSON.stringify(r.value)) return false;
-        await this.deps.minted.record(r.key, versions.fromJson(r.value));
-        await this.deps.storage.delete(r.key);
-        this.counts.moved++;
-        return true;
-      });
-      all &&= dropped;
-    }
-    return all;
+    // Concurrently, for the same reason as handoffs are stored concurrently: group commit.
+    const dropped = await Promise.all(records.map((r) => this.dropOne(r)));
+    return dropped.every(Boolean);
+  }
+
+  private dropOne(r: KeyRecord): Promise<boolean> {
+    return this.deps.replica.exclusive(r.key, async () => {
+      const current = await this.deps.storage.get(r.key);
+      if (!current) return true;
+      if (JSON.stringify(current.value) !== JSON.stringify(r.value)) return false;
+      await this.deps.minted.record(r.key, versions.fromJson(r.value));
+      await this.deps.storage.delete(r.key);
+      this.counts.moved++;
+      return true;
+    });
   }
 }
 
