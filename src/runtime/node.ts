@@ -7,6 +7,7 @@ import { systemClock, systemRandom } from '../adapters/system/clock';
 import { IdTakenError, SignalingClient, type SocketFactory } from '../adapters/webrtc/signaling-client';
 import { WebRtcTransport, type PeerFactory, type WebRtcStats } from '../adapters/webrtc/transport';
 import { ValidationError } from '../core/errors';
+import { DVV, LWW } from '../core/replica';
 import {
   DynamoCore,
   type LeaveResult,
@@ -86,7 +87,8 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
   const transport = new FaultyTransport(webrtc, systemRandom);
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },
-    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs },
+    // LWW only as the partition suite's negative control (options.ts).
+    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs, versioning: opts.versioning === 'lww' ? LWW : DVV },
   );
   await learnRing(core, signaling, opts.joinWaitMs);
   return new RuntimeNode(opts, core, webrtc, transport);

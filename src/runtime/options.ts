@@ -17,6 +17,12 @@ export interface StartOptions {
   autoRemoveAfterMs?: number;
   /** How long a new tab waits at start to hear the ring from a peer. Default 3 s. */
   joinWaitMs?: number;
+  /**
+   * How versions are written and merged. 'dvv' (default): dotted version vectors, siblings.
+   * 'lww': last-writer-wins, which loses concurrent writes by design; it exists only as the negative
+   * control of the partition suite (test/e2e/partition.spec.ts), to prove its checker can fail.
+   */
+  versioning?: 'dvv' | 'lww';
 }
 
 export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId'>> & { nodeId?: string };
@@ -39,7 +45,9 @@ export function resolveOptions(o: StartOptions): ResolvedOptions {
   for (const [name, v] of [['autoRemoveAfterMs', autoRemoveAfterMs], ['joinWaitMs', joinWaitMs]] as const) {
     if (!Number.isFinite(v) || v < 0) throw new ValidationError(`${name} must be a non-negative number of ms, got ${v}`);
   }
-  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [], autoRemoveAfterMs, joinWaitMs };
+  const versioning = o.versioning ?? 'dvv';
+  if (versioning !== 'dvv' && versioning !== 'lww') throw new ValidationError(`versioning must be 'dvv' or 'lww', got ${JSON.stringify(o.versioning)}`);
+  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [], autoRemoveAfterMs, joinWaitMs, versioning };
 }
 
 /** Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin. */
@@ -54,5 +62,7 @@ export function optionsFromUrl(location: { search: string; host: string; protoco
     n: num('n'),
     r: num('r'),
     w: num('w'),
+    // Negative control only (see StartOptions.versioning); validated by resolveOptions.
+    versioning: (q.get('versioning') || undefined) as StartOptions['versioning'],
   };
 }
