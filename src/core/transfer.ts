@@ -66,13 +66,14 @@ export class Transfers {
     const { self, n } = this.deps;
     for (let p = 0; p < next.q; p++) {
       const now = preferenceList(next, p, n);
+      const before = prev ? preferenceList(prev, p, n) : undefined;
       if (!now.includes(self)) {
-        this.tasks.set(p, { kind: 'evacuate' });
+        // Only a partition this node replicated can hold its keys (a stray write queues itself: noteWrite).
+        if (!before || before.includes(self)) this.tasks.set(p, { kind: 'evacuate' });
         continue;
       }
       if (this.tasks.get(p)?.kind === 'evacuate') this.tasks.delete(p);
-      if (!prev) continue;
-      const before = preferenceList(prev, p, n);
+      if (!before) continue;
       const to = this.copyTargets(before, now);
       if (to.length > 0) this.addCopy(p, to);
     }
