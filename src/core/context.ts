@@ -36,7 +36,9 @@ export interface Context {
 export const MAX_CONTEXT_CHARS = 16 * 1024;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const DECODE = new Map([...ALPHABET].map((ch, i) => [ch, i]));
+/** Char code -> 6-bit value, -1 outside the alphabet. */
+const DECODE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
 export function emptyContext(): Context {
   return { clock: vclock.empty(), except: [] };
@@ -57,11 +59,13 @@ export function coversContext(ctx: Context, dot: Dot): boolean {
  * has not itself seen: claiming an unseen concurrent version as seen would let merges drop it.
  */
 export function adoptable(ctx: Context, known: VClock): VClock {
+  if (ctx.except.length === 0) return ctx.clock; // a read's context: nothing to cut
   const cut = new Map<string, number>();
   for (const x of ctx.except) {
     if (vclock.covers(known, x)) continue;
     cut.set(x.node, Math.min(cut.get(x.node) ?? Infinity, x.counter - 1));
   }
+  if (cut.size === 0) return ctx.clock; // nothing to cut: the clock is already canonical
   const entries = ctx.clock.map((e) => ({ ...e, counter: Math.min(e.counter, cut.get(e.node) ?? Infinity) }));
   return vclock.fromEntries(entries.filter((e) => e.counter > 0));
 }
@@ -69,7 +73,18 @@ export function adoptable(ctx: Context, known: VClock): VClock {
 export function encodeContext(ctx: Context): string {
   if (ctx.clock.length === 0) return '';
   const json = [vclock.toJson(ctx.clock), ctx.except.map((d) => [d.node, d.counter])];
-  return base64urlEncode(new TextEncoder().encode(JSON.stringify(json)));
+  return base64urlEncode(utf8Bytes(JSON.stringify(json)));
+}
+
+// Node ids are nearly always ASCII, and then the bytes are the char codes: no encoder needed.
+function utf8Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return new TextEncoder().encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** '' and undefined mean "no context" (the empty context): a blind write. */
@@ -81,6 +96,9 @@ export function decodeContext(s: string | undefined): Context {
 }
 
 function utf8(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length && ascii; i++) ascii = (bytes[i] as number) < 0x80;
+  if (ascii && bytes.length <= 8192) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -112,20 +130,20 @@ export function contextFromJson(json: unknown): Context {
 function dotFromJson(x: unknown, clock: VClock): Dot {
   if (!Array.isArray(x) || x.length !== 2) throw new ValidationError('context: an exception must be [node, counter]');
   const [node, counter] = x as [unknown, unknown];
-  vclock.fromJson([[node, counter, 0]]); // the clock's checks for node and counter
+  vclock.checkEntry(node, counter, 0);
   const dot: Dot = { node: node as string, counter: counter as number };
   if (!vclock.covers(clock, dot)) throw new ValidationError('context: an exception outside the clock');
   return dot;
 }
 
 function base64urlEncode(bytes: Uint8Array): string {
-  let out = '';
+  const codes: number[] = [];
   for (let i = 0; i < bytes.length; i += 3) {
     const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
     const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let k = 0; k < chars; k++) out += ALPHABET[(n >> (18 - 6 * k)) & 63];
+    for (let k = 0; k < chars; k++) codes.push(ALPHABET.charCodeAt((n >> (18 - 6 * k)) & 63));
   }
-  return out;
+  return codes.length <= 8192 ? String.fromCharCode.apply(null, codes) : codes.map((c) => String.fromCharCode(c)).join('');
 }
 
 // Strict: only the url-safe alphabet, no padding, no impossible length, no stray low bits,
@@ -136,9 +154,10 @@ function base64urlDecode(s: string): Uint8Array {
   let acc = 0;
   let bits = 0;
   let j = 0;
-  for (const ch of s) {
-    const v = DECODE.get(ch);
-    if (v === undefined) throw new ValidationError('context: not base64url');
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? (DECODE[c] as number) : -1;
+    if (v < 0) throw new ValidationError('context: not base64url');
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {

@@ -73,13 +73,21 @@ export class ReplicaStore {
   }
 
   private serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(task, task);
+    const prev = this.locks.get(key);
+    const run = prev ? prev.then(task, task) : start(task);
     const tail = run.catch(() => undefined);
     this.locks.set(key, tail);
     void tail.then(() => {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     });
     return run;
+  }
+}
+
+function start<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return task();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

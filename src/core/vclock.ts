@@ -15,10 +15,14 @@
 //   prune(clock, opts)                   -> VClock      (oldest ts first, deterministic)
 //   compareDots(a, b) / dotKey(dot)      -> number / string
 //   toJson(clock) / fromJson(json)       -> [[node, counter, ts], ...] / VClock
+//   checkEntry(node, counter, ts)        throws ValidationError unless a valid entry (for parsers of dots)
 //
 // A clock is a readonly array of entries sorted by node id (code-unit order, never locale order),
 // one entry per node, counter >= 1. Every function here returns that canonical form, so the same
-// clock always serializes to the same JSON whatever order its entries were learned in.
+// clock always serializes to the same JSON whatever order its entries were learned in. The sorted
+// form is also what makes compare and merge one linear walk over both clocks, with no maps: they run
+// several times per message in the store, so they are kept allocation-free where they can be.
+// Clocks are immutable, so merge returns one of its arguments unchanged when the other adds nothing.
 
 import type { NodeId } from '../ports/transport';
 import { ValidationError } from './errors';
@@ -79,7 +83,7 @@ export function fromEntries(entries: Iterable<VEntry>): VClock {
   return out;
 }
 
-function checkEntry(node: unknown, counter: unknown, ts: unknown): void {
+export function checkEntry(node: unknown, counter: unknown, ts: unknown): void {
   if (typeof node !== 'string' || node.length === 0) throw new ValidationError('clock: node id must be a non-empty string');
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 1) {
     throw new ValidationError(`clock: counter of ${JSON.stringify(node)} must be an integer >= 1`);
@@ -89,29 +93,53 @@ function checkEntry(node: unknown, counter: unknown, ts: unknown): void {
   }
 }
 
-function index(clock: VClock): Map<NodeId, VEntry> {
-  return new Map(clock.map((e) => [e.node, e]));
-}
-
 /** The counter of `node` in `clock`; 0 when the node has no entry. */
 export function counter(clock: VClock, node: NodeId): number {
-  for (const e of clock) if (e.node === node) return e.counter;
+  for (let i = 0; i < clock.length; i++) {
+    const e = clock[i] as VEntry;
+    if (e.node === node) return e.counter;
+  }
   return 0;
 }
 
 /** True when `a` has seen every event `b` has (a >= b pointwise). Timestamps are ignored. */
 export function descends(a: VClock, b: VClock): boolean {
-  const ia = index(a);
-  return b.every((e) => (ia.get(e.node)?.counter ?? 0) >= e.counter);
+  if (b.length > a.length) return false; // some node of b is missing from a
+  let i = 0;
+  for (let j = 0; j < b.length; j++) {
+    const e = b[j] as VEntry;
+    while (i < a.length && (a[i] as VEntry).node < e.node) i++;
+    const mine = a[i];
+    if (mine === undefined || mine.node !== e.node || mine.counter < e.counter) return false;
+    i++;
+  }
+  return true;
 }
 
 export function compare(a: VClock, b: VClock): Order {
-  const ab = descends(a, b);
-  const ba = descends(b, a);
-  if (ab && ba) return 'equal';
-  if (ab) return 'after';
-  if (ba) return 'before';
-  return 'concurrent';
+  // One walk: does a have an event b lacks, and b one that a lacks?
+  let aAhead = false;
+  let bAhead = false;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.node < y.node)) {
+      aAhead = true;
+      i++;
+    } else if (x === undefined || y.node < x.node) {
+      bAhead = true;
+      j++;
+    } else {
+      if (x.counter > y.counter) aAhead = true;
+      else if (y.counter > x.counter) bAhead = true;
+      i++;
+      j++;
+    }
+    if (aAhead && bAhead) return 'concurrent';
+  }
+  return aAhead ? 'after' : bAhead ? 'before' : 'equal';
 }
 
 /** Same counters for the same nodes (timestamps are bookkeeping, not causality). */
@@ -128,12 +156,35 @@ function maxEntry(x: VEntry, y: VEntry): VEntry {
 
 /** Pointwise max of counters; each entry keeps the ts of its larger counter. */
 export function merge(a: VClock, b: VClock): VClock {
-  const m = index(a);
-  for (const e of b) {
-    const mine = m.get(e.node);
-    m.set(e.node, mine === undefined ? e : maxEntry(mine, e));
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: VEntry[] = [];
+  let allA = true; // every entry of the result is a's own: return a itself
+  let allB = true;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    let e: VEntry;
+    if (y === undefined || (x !== undefined && x.node < y.node)) {
+      e = x as VEntry;
+      i++;
+    } else if (x === undefined || y.node < x.node) {
+      e = y;
+      j++;
+    } else {
+      e = maxEntry(x, y);
+      i++;
+      j++;
+    }
+    if (e !== x) allA = false;
+    if (e !== y) allB = false;
+    out.push(e);
   }
-  return [...m.values()].sort(byNode);
+  if (allA && out.length === a.length) return a;
+  if (allB && out.length === b.length) return b;
+  return out;
 }
 
 export function mergeAll(clocks: Iterable<VClock>): VClock {
@@ -205,11 +256,20 @@ export function toJson(clock: VClock): VClockJson {
 /** Parses and validates a stored or received clock; throws ValidationError when malformed. */
 export function fromJson(json: unknown): VClock {
   if (!Array.isArray(json)) throw new ValidationError('clock: expected an array of [node, counter, ts]');
-  const entries = json.map((t: unknown): VEntry => {
+  const entries: VEntry[] = [];
+  let sorted = true;
+  for (let i = 0; i < json.length; i++) {
+    const t: unknown = json[i];
     if (!Array.isArray(t) || t.length !== 3) throw new ValidationError('clock: each entry must be [node, counter, ts]');
-    const [node, c, ts] = t as [unknown, unknown, unknown];
+    const node: unknown = t[0];
+    const c: unknown = t[1];
+    const ts: unknown = t[2];
     checkEntry(node, c, ts);
-    return entry(node as NodeId, c as number, ts as number);
-  });
-  return fromEntries(entries);
+    const e = entry(node as NodeId, c as number, ts as number);
+    const prev = entries[entries.length - 1];
+    if (prev !== undefined && !(prev.node < e.node)) sorted = false;
+    entries.push(e);
+  }
+  // What we stored or sent is already canonical; only a foreign clock needs sorting and the duplicate check.
+  return sorted ? entries : fromEntries(entries);
 }

@@ -81,8 +81,15 @@ export function empty(): SiblingSet {
   return { clock: vclock.empty(), siblings: [] };
 }
 
+function byDot(a: Version, b: Version): number {
+  return vclock.compareDots(a.dot, b.dot);
+}
+
 function sortSiblings(siblings: Version[]): Version[] {
-  return siblings.sort((a, b) => vclock.compareDots(a.dot, b.dot));
+  for (let i = 1; i < siblings.length; i++) {
+    if (byDot(siblings[i - 1] as Version, siblings[i] as Version) > 0) return siblings.sort(byDot);
+  }
+  return siblings; // stored and shipped sets arrive sorted
 }
 
 function makeVersion(input: PutInput, dot: Dot): Version {
@@ -123,6 +130,8 @@ function withKeep(opts: PruneOptions | undefined, node: NodeId): PruneOptions {
 // a total order (ts, then canonical form) so merge stays commutative and associative.
 function pickSame(x: Version, y: Version): Version {
   if (x === y || x.ts !== y.ts) return x.ts >= y.ts ? x : y;
+  // The usual case is one version received twice: equal content, so no canonical strings needed.
+  if (x.tombstone === y.tombstone && (x.tombstone || jsonEquals(x.value, y.value))) return x;
   return versionJson(x) >= versionJson(y) ? x : y;
 }
 
@@ -132,18 +141,30 @@ function pickSame(x: Version, y: Version): Version {
  * its dot without holding it, i.e. some version there superseded it.
  */
 export function merge(a: SiblingSet, b: SiblingSet): SiblingSet {
-  const inB = new Map(b.siblings.map((s) => [vclock.dotKey(s.dot), s]));
-  const inA = new Set(a.siblings.map((s) => vclock.dotKey(s.dot)));
+  // Both sibling lists are sorted by dot with unique dots, so one walk pairs equal dots and
+  // yields the result already sorted.
+  const as = a.siblings;
+  const bs = b.siblings;
   const out: Version[] = [];
-  for (const s of a.siblings) {
-    const other = inB.get(vclock.dotKey(s.dot));
-    if (other !== undefined) out.push(pickSame(s, other));
-    else if (!vclock.covers(b.clock, s.dot)) out.push(s);
+  let i = 0;
+  let j = 0;
+  while (i < as.length || j < bs.length) {
+    const x = as[i];
+    const y = bs[j];
+    const order = x === undefined ? 1 : y === undefined ? -1 : vclock.compareDots(x.dot, y.dot);
+    if (order < 0) {
+      if (!vclock.covers(b.clock, (x as Version).dot)) out.push(x as Version);
+      i++;
+    } else if (order > 0) {
+      if (!vclock.covers(a.clock, (y as Version).dot)) out.push(y as Version);
+      j++;
+    } else {
+      out.push(pickSame(x as Version, y as Version));
+      i++;
+      j++;
+    }
   }
-  for (const s of b.siblings) {
-    if (!inA.has(vclock.dotKey(s.dot)) && !vclock.covers(a.clock, s.dot)) out.push(s);
-  }
-  return { clock: vclock.merge(a.clock, b.clock), siblings: sortSiblings(out) };
+  return { clock: vclock.merge(a.clock, b.clock), siblings: out };
 }
 
 export function mergeAll(sets: Iterable<SiblingSet>): SiblingSet {
@@ -178,6 +199,7 @@ export function hasOnlyTombstones(set: SiblingSet): boolean {
  * keeps every live dot covered, so a read-modify-write can still collapse them.
  */
 export function pruneSet(set: SiblingSet, opts: PruneOptions = {}): SiblingSet {
+  if (set.clock.length <= (opts.maxEntries ?? vclock.DEFAULT_MAX_ENTRIES)) return set; // nothing to drop
   const keep = [...(opts.keep ?? []), ...set.siblings.map((s) => s.dot.node)];
   const clock = vclock.prune(set.clock, { ...opts, keep });
   return clock === set.clock ? set : { clock, siblings: set.siblings };
@@ -213,13 +235,71 @@ export function toJson(set: SiblingSet): SiblingSetJson {
   return { clock: vclock.toJson(set.clock), siblings: set.siblings.map(versionToJson) };
 }
 
-/** Canonical string of a set (for Merkle hashing and equality): same logical set, same string. */
+/**
+ * Canonical string of a set (for Merkle hashing and equality): same logical set, same string.
+ * Exactly canonicalJson(toJson(set)), written out directly (keys in sorted order) because the Merkle
+ * trees hash every stored write. Peers compare these hashes, so the string must never change.
+ */
 export function digestInput(set: SiblingSet): string {
-  return canonicalJson(toJson(set) as unknown as Json);
+  let out = '{"clock":[';
+  for (let i = 0; i < set.clock.length; i++) {
+    const e = set.clock[i] as vclock.VEntry;
+    out += `${i === 0 ? '' : ','}[${JSON.stringify(e.node)},${JSON.stringify(e.counter)},${JSON.stringify(e.ts)}]`;
+  }
+  out += '],"siblings":[';
+  for (let i = 0; i < set.siblings.length; i++) {
+    const v = set.siblings[i] as Version;
+    out += `${i === 0 ? '' : ','}{"dot":[${JSON.stringify(v.dot.node)},${JSON.stringify(v.dot.counter)}],`;
+    if (v.tombstone) out += `"tombstone":true,"ts":${JSON.stringify(v.ts)}}`;
+    else if (v.value !== undefined) out += `"ts":${JSON.stringify(v.ts)},"value":${canonicalJson(v.value)}}`;
+    else out += `"ts":${JSON.stringify(v.ts)}}`;
+  }
+  return `${out}]}`;
 }
 
+/**
+ * Same as comparing digestInput(a) and digestInput(b), without building either string: replicas
+ * compare sets on every incoming write and every read repair, and canonical JSON dominated that.
+ */
 export function equals(a: SiblingSet, b: SiblingSet): boolean {
-  return digestInput(a) === digestInput(b);
+  if (a === b) return true;
+  if (a.clock !== b.clock) {
+    if (a.clock.length !== b.clock.length) return false;
+    for (let i = 0; i < a.clock.length; i++) {
+      const x = a.clock[i] as vclock.VEntry;
+      const y = b.clock[i] as vclock.VEntry;
+      if (x !== y && (x.node !== y.node || x.counter !== y.counter || x.ts !== y.ts)) return false;
+    }
+  }
+  if (a.siblings.length !== b.siblings.length) return false;
+  for (let i = 0; i < a.siblings.length; i++) {
+    const x = a.siblings[i] as Version;
+    const y = b.siblings[i] as Version;
+    if (x === y) continue;
+    if (x.dot.node !== y.dot.node || x.dot.counter !== y.dot.counter || x.ts !== y.ts) return false;
+    // digestInput writes a tombstone as `tombstone: true` and a value only when it is defined.
+    if (x.tombstone !== y.tombstone) return false;
+    if (!x.tombstone && !jsonEquals(x.value, y.value)) return false;
+  }
+  return true;
+}
+
+/** Equality of canonicalJson(x) and canonicalJson(y), key order ignored; undefined only equals undefined. */
+function jsonEquals(x: Json | undefined, y: Json | undefined): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!jsonEquals(x[i], y[i])) return false;
+    return true;
+  }
+  if (Array.isArray(y)) return false;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) {
+    if (!Object.prototype.hasOwnProperty.call(y, k) || !jsonEquals(x[k], y[k])) return false;
+  }
+  return true;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -234,7 +314,7 @@ function versionFromJson(j: unknown, i: number): Version {
   const [node, counter] = dot as [unknown, unknown];
   const ts = j['ts'];
   try {
-    vclock.fromJson([[node, counter, ts]]); // the clock's checks for node, counter and ts
+    vclock.checkEntry(node, counter, ts);
   } catch (e) {
     throw new ValidationError(`set: ${where}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -271,6 +351,7 @@ export function fromJson(json: unknown): SiblingSet {
 
 /** Throws ValidationError unless `value` is plain JSON (finite numbers, no undefined) nested <= MAX_JSON_DEPTH. */
 export function validateJson(value: unknown): asserts value is Json {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return; // the common case, no stack
   const stack: Array<[unknown, number]> = [[value, 0]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [x, depth] = item;
@@ -295,9 +376,26 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** JSON with object keys sorted by code unit (never locale), so equal values give equal strings. */
 export function canonicalJson(value: Json): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as Json)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      // `?? ''`: what Array.prototype.join made of a non-JSON element (undefined), kept for old digests.
+      out += `${i === 0 ? '' : ','}${(canonicalJson(value[i] as Json) as string | undefined) ?? ''}`;
+    }
+    return `${out}]`;
+  }
+  const keys = Object.keys(value);
+  if (keys.length > 1) keys.sort(byCodeUnit);
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(value[k] as Json)}`;
+  }
+  return `${out}}`;
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ---- NEGATIVE CONTROL: last-writer-wins --------------------------------------------------------

@@ -31,7 +31,30 @@ export class SimStorageBacking {
 }
 
 // Copies on the way in and out: no caller can mutate stored state behind the store's back.
-const copy = <T>(v: T): T => structuredClone(v);
+// Plain JSON is copied by hand, not by structuredClone: the simulator copies every sibling set it
+// reads or writes, and structuredClone's serialize/deserialize round trip was its largest cost.
+// Anything else still goes through structuredClone, so what cannot be stored (a function) throws.
+function copy<T>(v: T): T {
+  if (typeof v === 'function' || typeof v === 'symbol') return structuredClone(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i] as unknown);
+    return out as T;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const value = copy((v as Record<string, unknown>)[k]);
+    // Assigning "__proto__" would set the prototype; JSON.parse (and structuredClone) make it a key.
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
+  return out as T;
+}
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

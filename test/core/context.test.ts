@@ -56,6 +56,14 @@ describe('context: encoding', () => {
     expect(encodeContext(contextOf(clock)).length).toBeLessThan(1024);
   });
 
+  it.each(['x', 'ü'])('round-trips a context longer than the fast paths handle in one call (8 Ki characters), node ids with %s', (ch) => {
+    const clock = vc.fromEntries([...Array(250).keys()].map((i) => ({ node: `node-${i}-${ch}`, counter: 1 + i, ts: 1_700_000_000_000 + i })));
+    const s = encodeContext(contextOf(clock));
+    expect(s.length).toBeGreaterThan(8192);
+    expect(s).toBe(b64(JSON.stringify([vc.toJson(clock), []])));
+    expect(decodeContext(s)).toEqual(contextOf(clock));
+  });
+
   const garbage: Array<[string, string]> = [
     ['characters outside base64url', 'abc+/w=='],
     ['padding', `${b64('[[],[]]')}==`],

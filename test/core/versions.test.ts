@@ -357,6 +357,61 @@ const arbRun = fc
 
 const pick = (run: Run, i: number): SiblingSet => run.seen[i % Math.max(1, run.seen.length)] ?? V.empty();
 
+// The forms digestInput and canonicalJson had before they were written out by hand: Merkle hashes
+// are compared between peers, so the strings must stay byte-for-byte the same.
+function refCanonical(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(refCanonical).join(',')}]`;
+  const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${refCanonical(value[k] as Json)}`).join(',')}}`;
+}
+
+describe('versions: canonical strings are unchanged', () => {
+  it('canonicalJson matches the reference on any JSON, odd keys and non-JSON holes included', () => {
+    const arbValue = fc.oneof(fc.jsonValue(), fc.array(fc.oneof(fc.constant(undefined), fc.integer())), fc.dictionary(fc.string(), fc.jsonValue()));
+    fc.assert(
+      fc.property(arbValue, (v) => {
+        expect(V.canonicalJson(v as Json)).toBe(refCanonical(v as Json));
+      }),
+      { numRuns: 500 },
+    );
+    expect(V.canonicalJson({ b: 1, a: [1, -0, 'x'], __proto__x: null, ä: true } as Json)).toBe('{"__proto__x":null,"a":[1,0,"x"],"b":1,"ä":true}');
+  });
+
+  it('digestInput is canonicalJson(toJson(set)) for every set of random histories', () => {
+    fc.assert(
+      fc.property(arbRun, fc.nat(), (run, i) => {
+        const set = pick(run, i);
+        expect(V.digestInput(set)).toBe(refCanonical(V.toJson(set) as unknown as Json));
+      }),
+    );
+    const odd = V.put(V.empty(), { coordinator: 'n"1', context: blind, value: { z: [1.5, { b: 2, a: 1 }], a: 'é' }, now: 7.25 }).set;
+    const withTomb = del(odd, 'n2', V.read(odd).context, 8).set;
+    for (const s of [odd, withTomb, V.merge(odd, withTomb)]) expect(V.digestInput(s)).toBe(refCanonical(V.toJson(s) as unknown as Json));
+  });
+});
+
+describe('versions: equals on values', () => {
+  const one = (value: Json, ts = 1): SiblingSet => write(V.empty(), 'x', blind, value, ts).set;
+  it('compares values as canonical JSON: key order ignored, types and lengths not', () => {
+    expect(V.equals(one({ a: 1, b: [1, { c: null }] }), one({ b: [1, { c: null }], a: 1 }))).toBe(true);
+    const differ: Array<[Json, Json]> = [
+      [{ a: 1 }, { a: '1' }],
+      [{ a: 1 }, { a: 1, b: 2 }],
+      [{ a: 1 }, { b: 1 }],
+      [[1, 2], [2, 1]],
+      [[1], { 0: 1 }],
+      [null, {}],
+      ['x', 'y'],
+    ];
+    for (const [x, y] of differ) expect(V.equals(one(x), one(y))).toBe(false);
+    expect(V.equals(one('v', 1), one('v', 2))).toBe(false); // ts is part of the stored form
+    const tomb = del(V.empty(), 'x', blind, 1).set;
+    expect(V.equals(tomb, del(V.empty(), 'x', blind, 1).set)).toBe(true);
+    expect(V.equals(tomb, one('v', 1))).toBe(false);
+  });
+});
+
 describe('versions: properties over random histories of 3-4 coordinators', () => {
   it('merge is commutative, associative and idempotent', () => {
     fc.assert(
@@ -366,6 +421,21 @@ describe('versions: properties over random histories of 3-4 coordinators', () =>
         expect(V.digestInput(V.merge(V.merge(a, b), c))).toBe(V.digestInput(V.merge(a, V.merge(b, c))));
         expect(V.digestInput(V.merge(a, a))).toBe(V.digestInput(a));
         expect(V.merge(a, b).siblings.every((s) => vc.covers(V.merge(a, b).clock, s.dot))).toBe(true);
+      }),
+    );
+  });
+
+  it('equals agrees with comparing digestInput, for separately built and reordered copies too', () => {
+    // A copy through JSON text with object keys reversed: equal content, no shared objects.
+    const reorder = (x: unknown): unknown =>
+      Array.isArray(x) ? x.map(reorder) : x !== null && typeof x === 'object' ? Object.fromEntries(Object.entries(x).reverse().map(([k, v]) => [k, reorder(v)])) : x;
+    fc.assert(
+      fc.property(arbRun, fc.nat(), fc.nat(), (run, i, j) => {
+        const [a, b] = [pick(run, i), pick(run, j)];
+        const copy = V.fromJson(reorder(JSON.parse(JSON.stringify(V.toJson(a)))));
+        expect(V.equals(a, b)).toBe(V.digestInput(a) === V.digestInput(b));
+        expect(V.equals(a, copy)).toBe(true);
+        expect(V.equals(V.merge(a, b), V.merge(b, copy))).toBe(V.digestInput(V.merge(a, b)) === V.digestInput(V.merge(b, copy)));
       }),
     );
   });
