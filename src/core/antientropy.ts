@@ -87,6 +87,8 @@ export class AntiEntropy {
   private readonly trees: MerkleTree[];
   /** Partitions whose tree holds everything in storage (built, or empty from the start). */
   private readonly ready = new Set<number>();
+  /** Key writes not yet applied to their partition's tree (see stored). */
+  private readonly unhashed = new Map<number, Map<string, Json | undefined>>();
   /** Keys written while their partition was being scanned: the scan must not overwrite them. */
   private touched = new Set<string>();
   private readonly exchanges = new Map<string, Exchange>();
@@ -113,12 +115,16 @@ export class AntiEntropy {
     this.exchanges.clear();
   }
 
+  /**
+   * Noted now, hashed when the partition's tree is next read: a hot key written a hundred times
+   * between two exchanges costs one digest, not a hundred.
+   */
   stored(key: string, partition: number, value: Json | undefined): void {
-    const tree = this.trees[partition];
-    if (!tree) return;
+    if (!this.trees[partition]) return;
     if (!this.ready.has(partition)) this.touched.add(key);
-    if (value === undefined) tree.remove(key);
-    else tree.insert(key, digestOf(versions.fromJson(value)));
+    let pending = this.unhashed.get(partition);
+    if (!pending) this.unhashed.set(partition, (pending = new Map()));
+    pending.set(key, value);
   }
 
   stats(): AntiEntropyStats {
@@ -127,7 +133,7 @@ export class AntiEntropy {
 
   handle(from: NodeId, msg: AaeMessage): void {
     const payload = validateExchangePayload(msg.payload);
-    const tree = this.trees[msg.p];
+    const tree = this.treeOf(msg.p);
     if (!payload || !tree) return;
     const key = exchangeKey(from, msg.x, !msg.init);
     const known = this.exchanges.get(key);
@@ -139,6 +145,20 @@ export class AntiEntropy {
     }
     const step = respond(tree, payload);
     this.advance(key, this.track(key, from, msg.p, step.session), step);
+  }
+
+  /** The partition's tree with every write noted so far applied. */
+  private treeOf(p: number): MerkleTree | undefined {
+    const tree = this.trees[p];
+    const pending = this.unhashed.get(p);
+    if (tree && pending) {
+      this.unhashed.delete(p);
+      for (const [key, value] of pending) {
+        if (value === undefined) tree.remove(key);
+        else tree.insert(key, digestOf(versions.fromJson(value)));
+      }
+    }
+    return tree;
   }
 
   // --- building -------------------------------------------------------------------------------
@@ -190,7 +210,7 @@ export class AntiEntropy {
     if (peer === undefined) return this.schedule(this.deps.gapMs);
     const x = this.nextExchange++;
     const key = exchangeKey(peer, x, true);
-    const step = start(this.trees[p]!);
+    const step = start(this.treeOf(p)!);
     const exchange = this.track(key, peer, p, step.session);
     this.counts.exchanges++;
     this.sendAll(exchange, x, true, step.send);

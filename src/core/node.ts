@@ -177,6 +177,9 @@ export class DynamoCore {
   private readonly aae: AntiEntropy;
   /** The ring the last transfer planning saw; a different one means partitions changed hands. */
   private ring: Ring | undefined;
+  /** fallbackOrder per partition for the ring `walksFor`: every request walks the ring otherwise. */
+  private walks: Array<NodeId[] | undefined> = [];
+  private walksFor: Ring | undefined;
   /** Forwarded puts seen lately, by sender and request id: a duplicated message must not mint twice. */
   private readonly forwarded = new Set<string>();
   private cancelTick: () => void = () => {};
@@ -318,8 +321,19 @@ export class DynamoCore {
 
   /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
   preferenceList(key: string): NodeId[] {
+    return [...this.walk(key)];
+  }
+
+  /** The key's clockwise walk, cached per partition for the current ring (read-only: shared). */
+  private walk(key: string): readonly NodeId[] {
     const ring = this.view.ring;
-    return ring ? fallbackOrder(ring, partitionOf(key, this.config.q)) : [];
+    if (!ring) return [];
+    if (ring !== this.walksFor) {
+      this.walksFor = ring;
+      this.walks = new Array<NodeId[] | undefined>(ring.q);
+    }
+    const p = partitionOf(key, this.config.q);
+    return (this.walks[p] ??= fallbackOrder(ring, p));
   }
 
   /** The ring partition holding `key` (for UIs: which arc of the ring a key lives on). */
@@ -505,7 +519,7 @@ export class DynamoCore {
 
   /** Coordinate here if this node is a primary (or no primary is reachable); else forward. */
   private routeWrite(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
-    const primaries = this.preferenceList(key).slice(0, this.config.n);
+    const primaries = this.walk(key).slice(0, this.config.n);
     const target = primaries.includes(this.id) ? this.id : primaries.find(this.healthy);
     if (target === undefined || target === this.id) return this.coordinatePut(key, write, ctx, w, timeoutMs);
     this.counters.requests.forwarded++;
@@ -530,7 +544,7 @@ export class DynamoCore {
   }
 
   private async coordinatePut(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
-    const walk = this.preferenceList(key);
+    const walk = this.walk(key);
     const plan = withSelf(placements(walk, this.config.n, this.healthy), this.id);
     const need = required(w, walk.length);
     if (plan.length < need) {
@@ -592,7 +606,7 @@ export class DynamoCore {
   // --- reads ----------------------------------------------------------------------------------
 
   private async coordinateGet(key: string, r: number, timeoutMs: number): Promise<SiblingSet> {
-    const walk = this.preferenceList(key);
+    const walk = this.walk(key);
     const plan = placements(walk, this.config.n, this.healthy);
     const collector = new Collector<SiblingSet | undefined>(required(r, walk.length), plan.length, this.clock, timeoutMs, 'get');
     for (const p of plan) {
