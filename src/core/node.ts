@@ -523,7 +523,8 @@ export class DynamoCore {
     const target = primaries.includes(this.id) ? this.id : primaries.find(this.healthy);
     if (target === undefined || target === this.id) return this.coordinatePut(key, write, ctx, w, timeoutMs);
     this.counters.requests.forwarded++;
-    return this.forwardPut(target, key, write, ctx, w, timeoutMs);
+    // This node holds no copy, so no store event tells its page of the write: say it here.
+    return this.forwardPut(target, key, write, ctx, w, timeoutMs).then((r) => (this.listeners.change.emit(key), r));
   }
 
   private forwardPut(to: NodeId, key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
