@@ -1,11 +1,17 @@
-// Benchmarks in real Chromium tabs: tab connect time, data-channel round trip, IndexedDB puts,
-// and the store's put/get latency in a 5-tab ring, each next to its physical floor.
+// Benchmarks in real Chromium tabs: tab connect time, data-channel round trip, IndexedDB puts, the
+// store's put/get latency in a 5-tab ring (one request at a time, and 16 outstanding per tab with all
+// tabs driving) and its throughput, each next to its physical floor; JS heap per tab with 10k/100k
+// keys; membership (join, replicate, closed tab down); anti-entropy repair of 1,000 divergent keys.
+//
+// Robustness: each section runs with a deadline; a section that fails or times out prints why, its
+// rows come out as NaN with the reason in the note, its tabs are closed, and the run goes on.
 
+import os from 'node:os';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { startSignalingServer, type SignalingServer } from '../signaling/server';
 import { chromiumArgs, chromiumPath } from '../test/support/chromium';
-import { single, summarize, withFloor, type Row } from './stats';
+import { failed, single, summarize, withFloor, type Row } from './stats';
 
 export interface BrowserBench {
   rows: Row[];
@@ -16,33 +22,155 @@ interface Env {
   browser: Browser;
   context: BrowserContext;
   base: string;
+  /** Set when the running section failed or timed out: its helpers stop opening tabs and polling. */
+  cancelled: boolean;
 }
 
-export async function benchBrowser(quick: boolean): Promise<BrowserBench> {
+/** A row a section promises: [name, unit]. Missing ones are reported as failed. */
+type Expect = [string, string];
+
+const FLOOR = 'floor (RTT + IDB put)';
+const OUTSTANDING = 16;
+const TABS = 5;
+
+/** `only`: run just the sections whose title contains it (the floors always run: rows compare to them). */
+export async function benchBrowser(quick: boolean, only?: string): Promise<BrowserBench> {
   const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' });
-  const vite = await devServer(signaling);
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-  const context = await browser.newContext();
-  // tsx compiles this file with esbuild's keepNames, which wraps named functions in __name();
-  // functions shipped to the page by evaluate() need that helper there too.
-  await context.addInitScript('window.__name = (f) => f');
-  const env: Env = { browser, context, base: vite.resolvedUrls?.local[0] ?? '' };
+  let vite: ViteDevServer | undefined;
+  let browser: Browser | undefined;
   try {
+    vite = await devServer(signaling);
+    // Precise memory info: performance.memory otherwise reports bucketed, delayed values.
+    browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, '--enable-precise-memory-info'] });
+    const context = await browser.newContext();
+    // tsx compiles this file with esbuild's keepNames, which wraps named functions in __name();
+    // functions shipped to the page by evaluate() need that helper there too.
+    await context.addInitScript('window.__name = (f) => f');
+    const env: Env = { browser, context, base: vite.resolvedUrls?.local[0] ?? '', cancelled: false };
     const rows: Row[] = [];
-    const rtt = await dataChannelRtt(env, quick ? 300 : 2000);
-    const idb = await idbPuts(env, quick ? 300 : 2000, quick ? 2000 : 10_000);
-    rows.push(rtt, ...idb);
-    const idbDefault = idb[0] as Row;
-    rows.push(...(await quorumLatency(env, quick ? 300 : 2000, rtt.p50 + idbDefault.p50)));
-    rows.push(await connectTime(env, quick ? 5 : 20));
-    rows.push(...(await joinAndReplicate(env, quick ? [1000] : [1000, 10_000])));
-    rows.push(await closedTabDown(env, quick ? 3 : 10));
+    const T = (quickS: number, fullS: number) => (quick ? quickS : fullS) * 1000;
+    const run = async (title: string, expected: Expect[], timeoutMs: number, fn: (out: Row[]) => Promise<void>) => {
+      if (only && !title.includes(only) && !title.includes('floor')) return [];
+      const r = await section(env, title, expected, timeoutMs, fn);
+      rows.push(...r);
+      return r;
+    };
+    const named = (rs: Row[], name: string) => rs.find((r) => r.name === name)?.p50 ?? NaN;
+
+    const RTT = 'floor: data channel round trip, tab ↔ tab (small message)';
+    const rtt = await run('data channel floor', [[RTT, 'ms']], T(60, 180), async (out) => {
+      out.push(await dataChannelRtt(env, quick ? 300 : 2000));
+    });
+
+    const batch = quick ? 2000 : 10_000;
+    const idbName = (d: string) => `floor: IndexedDB put, durability ${d}`;
+    const batchName = (d: string) => `IndexedDB ${batch} concurrent puts (group commit), ${d}`;
+    const durabilities = ['default', 'relaxed', 'strict'] as const;
+    const idb = await run(
+      'IndexedDB floor',
+      durabilities.flatMap((d): Expect[] => [[idbName(d), 'ms'], [batchName(d), 'records/s']]),
+      T(120, 400),
+      (out) => idbPuts(env, out, quick ? 300 : 2000, batch),
+    );
+    const floorMs = named(rtt, RTT) + named(idb, idbName('default'));
+    const groupCommit = named(idb, batchName('default'));
+
+    const seconds = quick ? 5 : 15;
+    const load = `${TABS} tabs × ${OUTSTANDING} outstanding`;
+    await run(
+      'quorum latency and throughput',
+      [
+        ['put, 5 tabs, N=3 W=2, concurrency 1', 'ms'],
+        ['get, 5 tabs, N=3 R=2, concurrency 1', 'ms'],
+        [`put, ${load}, N=3 W=2`, 'ms'],
+        [`throughput: acknowledged puts/s, ${load}, ${seconds} s`, 'puts/s'],
+        [`get, ${load}, N=3 R=2`, 'ms'],
+        [`throughput: acknowledged gets/s, ${load}, ${seconds} s`, 'gets/s'],
+      ],
+      T(180, 600),
+      async (out) => {
+        const pages = await ringOf(env, 'bench-quorum', TABS, '&n=3&r=2&w=2');
+        await quorumLatency(pages, out, quick ? 300 : 2000, floorMs);
+        await loadedQuorum(env, pages, out, { seconds, warmS: quick ? 1 : 2, floorMs, groupCommit, load });
+      },
+    );
+
+    const sizes = quick ? [10_000] : [10_000, 100_000];
+    const repairAmong = sizes[sizes.length - 1]! + DIVERGENT;
+    await run(
+      'memory and anti-entropy repair',
+      [
+        ['memory: JS heap per tab, empty 5-tab ring', 'MiB'],
+        ...sizes.flatMap((s): Expect[] => [[loadName(s), 'puts/s'], [heapName(s), 'MiB']]),
+        [repairName(repairAmong), 'ms'],
+      ],
+      T(300, 1200),
+      // A put costs ~7 ms of CPU across the ring (2-core machine): 100k keys take minutes. The load stops at this cap
+      // (the rows then say how many keys were actually loaded) so the full run stays near 10 minutes.
+      (out) => memoryAndRepair(env, out, sizes, quick ? 150 : 300),
+    );
+
+    const CONNECT = 'tab opened → first data channel up (dev server)';
+    await run('connect', [[CONNECT, 'ms']], T(120, 300), async (out) => {
+      out.push(await connectTime(env, quick ? 5 : 20, CONNECT));
+    });
+
+    const replicate = quick ? [1000] : [1000, 10_000];
+    await run(
+      'join and replicate',
+      [['membership: tab opened → listed as a member by all 5 others', 'ms'], ...replicate.map((k): Expect => [replicateName(k), 'ms'])],
+      T(240, 900),
+      (out) => joinAndReplicate(env, out, replicate),
+    );
+
+    const DOWN = 'membership: closed tab → reported down by a peer';
+    await run('closed tab down', [[DOWN, 'ms']], T(90, 300), async (out) => {
+      out.push(await closedTabDown(env, quick ? 3 : 10, DOWN));
+    });
     return { rows, chromium: browser.version() };
   } finally {
-    await browser.close();
-    await vite.close();
-    await signaling.close();
+    await browser?.close().catch(() => undefined);
+    await vite?.close().catch(() => undefined);
+    await signaling.close().catch(() => undefined);
   }
+}
+
+/**
+ * Runs one section under a deadline. On failure or timeout: prints the error, marks the rows it
+ * had not produced yet as NaN with the reason, and closes its tabs so the next section starts clean.
+ */
+async function section(env: Env, title: string, expected: Expect[], timeoutMs: number, fn: (out: Row[]) => Promise<void>): Promise<Row[]> {
+  const out: Row[] = [];
+  const t0 = Date.now();
+  env.cancelled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const work = fn(out);
+  work.catch(() => undefined);
+  const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
+  let result: Row[];
+  try {
+    await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+    console.error(`bench: ${title}: ${secs()} s`);
+    result = [...out];
+  } catch (err) {
+    env.cancelled = true;
+    const msg = err instanceof Error ? err.message : String(err);
+    console.error(`bench: ${title}: FAILED after ${secs()} s: ${msg}`);
+    result = [...out];
+    for (const [name, unit] of expected) if (!result.some((r) => r.name === name)) result.push(failed(name, unit, msg));
+  } finally {
+    clearTimeout(timer);
+  }
+  await Promise.all(env.context.pages().map((p) => p.close().catch(() => undefined)));
+  // Abandoned work fails fast on the closed tabs; give it a moment so it does not overlap the next section.
+  if (env.cancelled) await Promise.race([work.catch(() => undefined), sleep(5000)]);
+  env.cancelled = false;
+  return result;
 }
 
 async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
@@ -56,16 +184,22 @@ async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
 }
 
 async function tab(env: Env, room: string, query = ''): Promise<Page> {
+  if (env.cancelled) throw new Error('section cancelled');
   const page = await env.context.newPage();
   const log: string[] = [];
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
   page.on('response', (r) => r.status() >= 400 && log.push(`http ${r.status()}: ${r.url()}`));
-  await page.goto(`${env.base}?room=${room}${query}`);
   try {
+    await page.goto(`${env.base}?room=${room}${query}`, { timeout: 30_000 });
     await page.waitForFunction(() => window.dynamo !== undefined, undefined, { timeout: 30_000 });
   } catch (err) {
+    await page.close().catch(() => undefined);
     throw new Error(`tab ${room}${query} did not start: ${(err as Error).message}\n${log.join('\n')}`);
+  }
+  if (env.cancelled) {
+    await page.close().catch(() => undefined);
+    throw new Error('section cancelled');
   }
   return page;
 }
@@ -73,7 +207,35 @@ async function tab(env: Env, room: string, query = ''): Promise<Page> {
 async function meshOf(env: Env, room: string, count: number, query = ''): Promise<Page[]> {
   const pages: Page[] = [];
   for (let i = 0; i < count; i++) pages.push(await tab(env, room, `&node=${room}-${i}${query}`));
-  for (const p of pages) await p.waitForFunction((n) => window.dynamo!.transport.peers().length === n, count - 1, { timeout: 30_000 });
+  try {
+    for (const p of pages) await p.waitForFunction((n) => window.dynamo!.transport.peers().length === n, count - 1, { timeout: 30_000 });
+  } catch (err) {
+    throw new Error(`${room}: the ${count} tabs did not all connect: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return pages;
+}
+
+/** A mesh whose tabs all list each other up, agree on the ring, and have no transfer pending. */
+async function ringOf(env: Env, room: string, count: number, query = ''): Promise<Page[]> {
+  const pages = await meshOf(env, room, count, query);
+  const settled = await pollUntil(
+    env,
+    async () => {
+      const s = await Promise.all(
+        pages.map((p) =>
+          p.evaluate(() => {
+            const d = window.dynamo!;
+            const up = d.members().filter((m) => m.status === 'up').length;
+            return { up, digest: d.membership().digest, pending: d.stats().transfer.partitionsPending };
+          }),
+        ),
+      );
+      return s.every((x) => x.up === count && x.pending === 0 && x.digest === s[0]!.digest);
+    },
+    60_000,
+    250,
+  );
+  if (!settled) throw new Error(`${room}: the ring of ${count} tabs did not settle within 60 s`);
   return pages;
 }
 
@@ -90,8 +252,9 @@ async function dataChannelRtt(env: Env, rounds: number): Promise<Row> {
     const out: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const t0 = performance.now();
-      await new Promise<void>((resolve) => {
-        const off = t.onMessage((_f, d) => d === `bench:${i}` && (off(), resolve()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no echo for message ${i} within 10 s`)), 10_000);
+        const off = t.onMessage((_f, d) => d === `bench:${i}` && (clearTimeout(timer), off(), resolve()));
         t.send(to, `bench:${i}`);
       });
       out.push(performance.now() - t0);
@@ -103,9 +266,8 @@ async function dataChannelRtt(env: Env, rounds: number): Promise<Row> {
 }
 
 /** Floor 2: IndexedDB puts through our adapter, one at a time and all at once (group commit). */
-async function idbPuts(env: Env, rounds: number, batch: number): Promise<Row[]> {
+async function idbPuts(env: Env, out: Row[], rounds: number, batch: number): Promise<void> {
   const page = await tab(env, 'bench-idb');
-  const rows: Row[] = [];
   for (const durability of ['default', 'relaxed', 'strict'] as const) {
     const r = await page.evaluate(
       async ({ rounds, batch, durability }) => {
@@ -128,16 +290,14 @@ async function idbPuts(env: Env, rounds: number, batch: number): Promise<Row[]> 
       },
       { rounds, batch, durability },
     );
-    rows.push(summarize(`floor: IndexedDB put, durability ${durability}`, r.single));
-    rows.push(single(`IndexedDB ${batch} concurrent puts (group commit), ${durability}`, r.perSec, 'records/s'));
+    out.push(summarize(`floor: IndexedDB put, durability ${durability}`, r.single));
+    out.push(single(`IndexedDB ${batch} concurrent puts (group commit), ${durability}`, r.perSec, 'records/s'));
   }
   await page.close();
-  return rows;
 }
 
 /** The store: N=3 R=2 W=2 over 5 tabs, one request at a time from one tab. */
-async function quorumLatency(env: Env, rounds: number, floorMs: number): Promise<Row[]> {
-  const pages = await meshOf(env, 'bench-quorum', 5, '&n=3&r=2&w=2');
+async function quorumLatency(pages: Page[], out: Row[], rounds: number, floorMs: number): Promise<void> {
   const r = await (pages[0] as Page).evaluate(async (rounds) => {
     const d = window.dynamo!;
     const put: number[] = [];
@@ -154,49 +314,557 @@ async function quorumLatency(env: Env, rounds: number, floorMs: number): Promise
     }
     return { put, get };
   }, rounds);
-  await Promise.all(pages.map((p) => p.close()));
-  const floor = 'floor (RTT + IDB put)';
-  return [
-    withFloor(summarize('put, 5 tabs, N=3 W=2, concurrency 1', r.put), floorMs, floor),
-    withFloor(summarize('get, 5 tabs, N=3 R=2, concurrency 1', r.get), floorMs, floor),
-  ];
+  out.push(withFloor(summarize('put, 5 tabs, N=3 W=2, concurrency 1', r.put), floorMs, FLOOR));
+  out.push(withFloor(summarize('get, 5 tabs, N=3 R=2, concurrency 1', r.get), floorMs, FLOOR));
 }
 
+interface DriveArgs {
+  op: 'put' | 'get';
+  tab: number;
+  startAt: number;
+  warmMs: number;
+  durMs: number;
+  outstanding: number;
+  /** Puts issued per tab in the put phase: gets read those keys. */
+  written: number[];
+}
+interface DriveResult {
+  lat: number[];
+  acked: number;
+  errors: number;
+  firstError: string | undefined;
+  issued: number;
+}
+
+/**
+ * Every tab drives at once, `outstanding` requests in flight each (a closed loop), from a common
+ * wall-clock start. Latency: requests started after the warm-up. Throughput: acknowledgements
+ * that arrived inside the measured window, over its length.
+ */
+async function loadedQuorum(
+  env: Env,
+  pages: Page[],
+  out: Row[],
+  o: { seconds: number; warmS: number; floorMs: number; groupCommit: number; load: string },
+): Promise<void> {
+  let written: number[] = pages.map(() => 0);
+  for (const op of ['put', 'get'] as const) {
+    const startAt = Date.now() + 500;
+    const args = { op, startAt, warmMs: o.warmS * 1000, durMs: o.seconds * 1000, outstanding: OUTSTANDING, written };
+    const meter = await cpuMeter(env);
+    const profiler = await profileTab(env, pages[1]!);
+    const results = await withTimeout(
+      Promise.all(pages.map((p, tab) => p.evaluate(drive, { ...args, tab }))),
+      (o.warmS + o.seconds) * 1000 + 30_000,
+      `${op} load phase`,
+    );
+    const cpu = await meter.stop();
+    const profile = await profiler.stop();
+    if (op === 'put') written = results.map((r) => r.issued);
+    const lat = results.flatMap((r) => r.lat);
+    const acked = results.reduce((a, r) => a + r.acked, 0);
+    const errors = results.reduce((a, r) => a + r.errors, 0);
+    const firstError = results.find((r) => r.firstError)?.firstError;
+    const errNote = errors > 0 ? `${errors} errors (${firstError})` : '0 errors';
+    const rate = acked / o.seconds;
+    const w = op === 'put' ? 'W' : 'R';
+    out.push(withFloor(summarize(`${op}, ${o.load}, N=3 ${w}=2`, lat, 'ms', errNote), o.floorMs, FLOOR));
+    const mean = lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length);
+    // Replica writes per tab: each put is stored on N=3 tabs (W=2 acknowledge, the third follows).
+    const idbPerTab = op === 'put' ? (rate * 3) / pages.length : NaN;
+    out.push(
+      single(
+        `throughput: acknowledged ${op}s/s, ${o.load}, ${o.seconds} s`,
+        rate,
+        `${op}s/s`,
+        `${bound(cpu, idbPerTab, o.groupCommit)}; ${profile}; ${TABS * OUTSTANDING} in flight / ${mean.toFixed(0)} ms mean latency = ${(((TABS * OUTSTANDING) / mean) * 1000).toFixed(0)}/s (Little); ${errNote}`,
+      ),
+    );
+  }
+}
+
+/** Runs in the page (no closures over Node values). */
+async function drive(a: DriveArgs): Promise<DriveResult> {
+  const d = window.dynamo!;
+  const pad = 'x'.repeat(100);
+  while (Date.now() < a.startAt) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(20, a.startAt - Date.now()))));
+  const from = a.startAt + a.warmMs;
+  const end = from + a.durMs;
+  const lat: number[] = [];
+  let acked = 0;
+  let errors = 0;
+  let next = 0;
+  let firstError: string | undefined;
+  const loop = async () => {
+    while (Date.now() < end) {
+      const i = next++;
+      let key = `c-${a.tab}-${i}`;
+      if (a.op === 'get') {
+        const t = Math.floor(Math.random() * a.written.length);
+        key = `c-${t}-${Math.floor(Math.random() * Math.max(1, a.written[t] ?? 0))}`;
+      }
+      const began = Date.now();
+      const t0 = performance.now();
+      try {
+        if (a.op === 'put') await d.put(key, { i, pad });
+        else await d.get(key);
+        const ms = performance.now() - t0;
+        const done = Date.now();
+        if (began >= from) lat.push(ms);
+        if (done >= from && done < end) acked++;
+      } catch (err) {
+        if (began >= from) errors++;
+        firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: a.outstanding }, loop));
+  return { lat, acked, errors, firstError, issued: next };
+}
+
+interface Cpu {
+  /** Cores' worth of CPU all Chromium processes used over the window (NaN if unknown). */
+  chromiumCores: number;
+  /** The same by process type: renderer (the tabs), browser (IndexedDB, network), gpu, utility. */
+  byType: Record<string, number>;
+  /** Fraction of the machine's CPU time that was busy (any process, ours or not). */
+  machineBusy: number;
+  cores: number;
+}
+
+/** CPU over a window: Chromium's processes (CDP SystemInfo) and the whole machine (os.cpus). */
+async function cpuMeter(env: Env): Promise<{ stop(): Promise<Cpu> }> {
+  const cdp = await env.browser.newBrowserCDPSession().catch(() => undefined);
+  const chromiumCpu = async (): Promise<Record<string, number>> => {
+    try {
+      const r = (await cdp!.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; cpuTime: number }> };
+      const out: Record<string, number> = {};
+      for (const p of r.processInfo) out[p.type] = (out[p.type] ?? 0) + p.cpuTime;
+      return out;
+    } catch {
+      return {};
+    }
+  };
+  const machine = () =>
+    os.cpus().reduce(
+      (a, c) => {
+        const busy = c.times.user + c.times.nice + c.times.sys + c.times.irq;
+        return { busy: a.busy + busy, total: a.total + busy + c.times.idle };
+      },
+      { busy: 0, total: 0 },
+    );
+  const c0 = await chromiumCpu();
+  const m0 = machine();
+  const t0 = Date.now();
+  return {
+    async stop() {
+      const c1 = await chromiumCpu();
+      const m1 = machine();
+      const wall = (Date.now() - t0) / 1000;
+      await cdp?.detach().catch(() => undefined);
+      const byType: Record<string, number> = {};
+      // Processes that started or ended inside the window count from zero or not at all: close enough.
+      for (const [type, t] of Object.entries(c1)) byType[type] = (t - (c0[type] ?? 0)) / wall;
+      const total = Object.values(byType).reduce((a, b) => a + b, 0);
+      return { chromiumCores: Object.keys(byType).length > 0 ? total : NaN, byType, machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total), cores: os.cpus().length };
+    },
+  };
+}
+
+/**
+ * Samples one tab's main thread (CDP Profiler, 1 ms) over a loaded phase: how idle it was and where
+ * its self time went. Builtins have no URL: `send()` there is RTCDataChannel.send, `transaction()`
+ * IDBDatabase.transaction, `(program)` native work outside any JS function.
+ */
+async function profileTab(env: Env, page: Page): Promise<{ stop(): Promise<string> }> {
+  const cdp = await env.context.newCDPSession(page).catch(() => undefined);
+  const started = await cdp
+    ?.send('Profiler.enable')
+    .then(() => cdp.send('Profiler.setSamplingInterval', { interval: 1000 }))
+    .then(() => cdp.send('Profiler.start'))
+    .then(() => true)
+    .catch(() => false);
+  return {
+    async stop() {
+      if (!cdp || !started) return 'no profile';
+      try {
+        const { profile } = (await cdp.send('Profiler.stop')) as {
+          profile: { nodes: Array<{ hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }> };
+        };
+        const self = new Map<string, number>();
+        let total = 0;
+        for (const n of profile.nodes) {
+          const cf = n.callFrame;
+          const file = cf.url.split('/').pop()?.split('?')[0];
+          const name = cf.functionName.startsWith('(') ? cf.functionName : `${cf.functionName || '(anonymous)'}()${file ? ` ${file}:${cf.lineNumber + 1}` : ''}`;
+          self.set(name, (self.get(name) ?? 0) + (n.hitCount ?? 0));
+          total += n.hitCount ?? 0;
+        }
+        const pct = (k: string) => `${((100 * (self.get(k) ?? 0)) / Math.max(1, total)).toFixed(0)}%`;
+        const top = [...self.entries()]
+          .filter(([k]) => !['(idle)', '(program)', '(garbage collector)', '(root)'].includes(k))
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 4)
+          .map(([k]) => `${k} ${pct(k)}`);
+        return `tab 1 main thread: idle ${pct('(idle)')}, (program) ${pct('(program)')}, GC ${pct('(garbage collector)')}, top self time ${top.join(', ')}`;
+      } catch (err) {
+        return `no profile (${(err as Error).message.split('\n')[0]})`;
+      } finally {
+        await cdp.detach().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** What limits a loaded phase, as far as we can tell from CPU and IndexedDB rates. */
+function bound(cpu: Cpu, idbPerTab: number, groupCommit: number): string {
+  const pct = (cpu.machineBusy * 100).toFixed(0);
+  const types = Object.entries(cpu.byType)
+    .filter(([, c]) => c >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, c]) => `${t} ${c.toFixed(2)}`)
+    .join(', ');
+  const chrome = Number.isFinite(cpu.chromiumCores) ? `Chromium used ${cpu.chromiumCores.toFixed(2)} of ${cpu.cores} cores (${types})` : 'Chromium CPU unknown';
+  const idb = Number.isFinite(idbPerTab) ? `; ~${idbPerTab.toFixed(0)} replica writes/s per tab vs ${groupCommit.toFixed(0)}/s one-tab group-commit floor` : '';
+  let verdict: string;
+  if (cpu.machineBusy > 0.85) verdict = `bound: CPU (machine ${pct}% busy)`;
+  else if (Number.isFinite(idbPerTab) && idbPerTab > 0.7 * groupCommit) verdict = 'bound: IndexedDB commits';
+  else verdict = `bound: per-request latency (CPU ${pct}% busy, IndexedDB below its floor)`;
+  return `${verdict}; ${chrome}, machine ${pct}% busy${idb}`;
+}
+
+// --- memory and anti-entropy repair --------------------------------------------------------------
+
+const DIVERGENT = 1000;
+const SPOT = 200;
+const fmtK = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
+const loadName = (size: number) => `memory: load to ${fmtK(size)} keys, 5 tabs × ${OUTSTANDING} puts in flight`;
+const heapName = (size: number) => `memory: JS heap per tab, ${fmtK(size)} keys in a 5-tab ring (N=3)`;
+const repairName = (among: number) => `anti-entropy in tabs: ${DIVERGENT} divergent keys among ${fmtK(among)} → all served by the lagging tab`;
+const replicateName = (keys: number) => `membership: ${keys} keys, tab opened → its partitions transferred`;
+
+/**
+ * Loads keys into a 5-tab ring and reads each tab's JS heap after a forced GC; then, in the same
+ * ring, makes 1,000 keys divergent on one tab and times anti-entropy repairing them.
+ */
+async function memoryAndRepair(env: Env, out: Row[], sizes: number[], loadCapS: number): Promise<void> {
+  const room = 'bench-memory';
+  const pages = await ringOf(env, room, TABS);
+  const cdps = await Promise.all(pages.map((p) => env.context.newCDPSession(p)));
+  const heap = async (): Promise<number[]> =>
+    Promise.all(
+      pages.map(async (p, i) => {
+        await cdps[i]!.send('HeapProfiler.collectGarbage');
+        const used = await p.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize);
+        if (used !== undefined) return used / 2 ** 20;
+        const r = (await cdps[i]!.send('Runtime.getHeapUsage')) as { usedSize: number };
+        return r.usedSize / 2 ** 20;
+      }),
+    );
+  const renderers = await rendererProcesses(env);
+  const base = await heap();
+  const procNote = Number.isFinite(renderers)
+    ? `${renderers} renderer processes for ${TABS} tabs${renderers < TABS ? ' (tabs sharing a process share its heap: values are per process)' : ''}`
+    : 'renderer processes unknown';
+  out.push(summarize('memory: JS heap per tab, empty 5-tab ring', base, 'MiB', `${TABS} tabs (p99 = max), after a forced GC; ${procNote}`));
+  let loaded = 0;
+  for (const size of sizes) {
+    const t0 = Date.now();
+    const r = await loadKeys(pages, loaded, size, t0 + loadCapS * 1000);
+    const secs = (Date.now() - t0) / 1000;
+    const capped = r.attempted < size - loaded ? `; STOPPED at the ${loadCapS} s cap: ${loaded + r.attempted} keys loaded, not ${size}` : '';
+    out.push(single(loadName(size), r.attempted / secs, 'puts/s', `${r.attempted} puts of a small value in ${secs.toFixed(1)} s, W=2; ${r.errors} failed after 3 tries${r.firstError ? ` (${r.firstError})` : ''}${capped}`));
+    loaded += r.attempted;
+    const held = await Promise.all(pages.map((p) => p.evaluate(countHeld)));
+    const h = await heap();
+    const perKey = h.map((mib, i) => ((mib - base[i]!) * 2 ** 20) / Math.max(1, held[i]!)).sort((a, b) => a - b)[2]!;
+    out.push(
+      summarize(
+        heapName(size),
+        h,
+        'MiB',
+        `${capped ? `only ${loaded} keys (load cap); ` : ''}replicas held per tab ${Math.min(...held)}–${Math.max(...held)} (N=3 of ${TABS}); ≈${perKey.toFixed(0)} B heap per held key over the empty ring (median tab)`,
+      ),
+    );
+  }
+  out.push(await repairInTabs(env, pages, loaded, repairName(sizes[sizes.length - 1]! + DIVERGENT)));
+  await Promise.all(cdps.map((c) => c.detach().catch(() => undefined)));
+}
+
+/**
+ * Tab t puts keys m-i for i ≡ t (mod tabs) in [from, to), OUTSTANDING at a time, retrying a failure
+ * twice; no new put starts after `deadline` (epoch ms). Returns how many keys were attempted.
+ */
+async function loadKeys(pages: Page[], from: number, to: number, deadline: number): Promise<{ attempted: number; errors: number; firstError: string | undefined }> {
+  const rs = await Promise.all(
+    pages.map((p, t) =>
+      p.evaluate(
+        async ({ from, to, t, tabs, outstanding, deadline }) => {
+          const d = window.dynamo!;
+          let next = from + t;
+          let attempted = 0;
+          let errors = 0;
+          let firstError: string | undefined;
+          const loop = async () => {
+            while (next < to && Date.now() < deadline) {
+              const i = next;
+              next += tabs;
+              attempted++;
+              for (let attempt = 1; attempt <= 3; attempt++) {
+                try {
+                  await d.put(`m-${i}`, { i });
+                  break;
+                } catch (err) {
+                  if (attempt === 3) {
+                    errors++;
+                    firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+                  }
+                }
+              }
+            }
+          };
+          await Promise.all(Array.from({ length: outstanding }, loop));
+          return { attempted, errors, firstError };
+        },
+        { from, to, t, tabs: pages.length, outstanding: OUTSTANDING, deadline },
+      ),
+    ),
+  );
+  return { attempted: rs.reduce((a, r) => a + r.attempted, 0), errors: rs.reduce((a, r) => a + r.errors, 0), firstError: rs.find((r) => r.firstError)?.firstError };
+}
+
+/** Runs in the page: key records in this tab's IndexedDB (its replicas; hints are kept elsewhere). */
+function countHeld(): Promise<number> {
+  const d = window.dynamo!;
+  return new Promise<number>((resolve, reject) => {
+    const req = indexedDB.open(`dynamo-${d.options.room}-${d.id}`);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const c = db.transaction('keys', 'readonly').objectStore('keys').count();
+      c.onsuccess = () => (db.close(), resolve(c.result));
+      c.onerror = () => (db.close(), reject(c.error));
+    };
+  });
+}
+
+/** Runs in the page: how many of `keys` have a record in this tab's IndexedDB (a read-only look). */
+function heldOf(keys: string[]): Promise<number> {
+  const d = window.dynamo!;
+  return new Promise<number>((resolve, reject) => {
+    const req = indexedDB.open(`dynamo-${d.options.room}-${d.id}`);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const store = db.transaction('keys', 'readonly').objectStore('keys');
+      let found = 0;
+      let left = keys.length;
+      if (left === 0) return db.close(), resolve(0);
+      for (const k of keys) {
+        const g = store.getKey(k);
+        g.onsuccess = () => {
+          if (g.result !== undefined) found++;
+          if (--left === 0) db.close(), resolve(found);
+        };
+        g.onerror = () => (db.close(), reject(g.error));
+      }
+    };
+  });
+}
+
+/** Runs in the page: cut this tab off from every peer, read `keys` with r=1 (so locally), heal. */
+async function servedIsolated(keys: string[]): Promise<number> {
+  const d = window.dynamo!;
+  d.faults.isolate(d.members().map((m) => m.id));
+  try {
+    let ok = 0;
+    await Promise.all(
+      keys.map(async (k) => {
+        try {
+          if ((await d.get(k, { r: 1, timeoutMs: 3000 })).values.length > 0) ok++;
+        } catch {
+          // not served: counted as missing
+        }
+      }),
+    );
+    return ok;
+  } finally {
+    d.faults.heal();
+  }
+}
+
+async function rendererProcesses(env: Env): Promise<number> {
+  const cdp = await env.browser.newBrowserCDPSession().catch(() => undefined);
+  try {
+    const r = (await cdp!.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string }> };
+    return r.processInfo.filter((p) => p.type === 'renderer').length;
+  } catch {
+    return NaN;
+  } finally {
+    await cdp?.detach().catch(() => undefined);
+  }
+}
+
+interface AaeTotals {
+  keysPushed: number;
+  exchanges: number;
+  repairs: number;
+  hintsPending: number;
+  hintsStored: number;
+}
+async function aaeTotals(pages: Page[]): Promise<AaeTotals> {
+  const s = await Promise.all(
+    pages.map((p) =>
+      p.evaluate(() => {
+        const st = window.dynamo!.stats();
+        return { keysPushed: st.antiEntropy.keysPushed, exchanges: st.antiEntropy.exchanges, repairs: st.antiEntropy.repairs, hintsPending: st.hints.pending, hintsStored: st.hints.stored };
+      }),
+    ),
+  );
+  const sum = (f: (x: AaeTotals) => number) => s.reduce((a, x) => a + f(x), 0);
+  return { keysPushed: sum((x) => x.keysPushed), exchanges: sum((x) => x.exchanges), repairs: sum((x) => x.repairs), hintsPending: sum((x) => x.hintsPending), hintsStored: sum((x) => x.hintsStored) };
+}
+
+/**
+ * Anti-entropy repair in tabs (issue 6). Divergence without hints, through the public API: tab A
+ * coordinates 1,000 fresh keys whose primaries are exactly {A, B, X}, while A has cut itself off
+ * from X and the two tabs that are not replicas of those keys (and X from everyone, so B's
+ * anti-entropy cannot start the repair early). A's sloppy quorum then has A and B (W=2 met) and
+ * no healthy fallback to hold a hint for X, so X silently misses all 1,000 keys and only
+ * anti-entropy can bring them. Then A and X heal, and we time until the ring's anti-entropy pushes
+ * reach 1,000 keys and X, cut off from everyone, serves a 200-key sample with r=1 (from its own
+ * IndexedDB), polled every 0.5 s; at the end all 1,000 are checked that way.
+ */
+async function repairInTabs(env: Env, pages: Page[], loaded: number, name: string): Promise<Row> {
+  const a = pages[0]!;
+  const x = pages[pages.length - 1]!;
+  const xId = await x.evaluate(() => window.dynamo!.id);
+  const plan = await a.evaluate(
+    ({ xId, count }) => {
+      const d = window.dynamo!;
+      const byThird = new Map<string, string[]>();
+      for (let j = 0; j < count * 60; j++) {
+        const key = `aae-${j}`;
+        const primaries = d.preferenceList(key).slice(0, d.options.n);
+        if (!primaries.includes(d.id) || !primaries.includes(xId)) continue;
+        const third = primaries.find((p) => p !== d.id && p !== xId) ?? '';
+        byThird.set(third, [...(byThird.get(third) ?? []), key]);
+      }
+      const best = [...byThird.entries()].sort((p, q) => q[1].length - p[1].length)[0];
+      const b = best?.[0] ?? '';
+      return { b, keys: (best?.[1] ?? []).slice(0, count), cut: d.members().map((m) => m.id).filter((id) => id !== d.id && id !== b) };
+    },
+    { xId, count: DIVERGENT },
+  );
+  if (plan.keys.length < DIVERGENT) throw new Error(`found only ${plan.keys.length} keys whose primaries are {A, B, X}`);
+  const sample = plan.keys.filter((_, i) => i % Math.floor(DIVERGENT / SPOT) === 0).slice(0, SPOT);
+
+  const before = await aaeTotals(pages);
+  // Both sides: X cut off from everyone too, so X's co-replica B cannot repair it before the heal.
+  await x.evaluate(() => window.dynamo!.faults.isolate(window.dynamo!.members().map((m) => m.id)));
+  await a.evaluate((cut) => window.dynamo!.faults.isolate(cut), plan.cut);
+  const down = await pollUntil(env, () => a.evaluate((cut) => window.dynamo!.members().every((m) => !cut.includes(m.id) || m.status !== 'up'), plan.cut), 10_000);
+  if (!down) throw new Error('the coordinator still sees the cut tabs up 10 s after isolating them');
+  const wrote = await a.evaluate(async (keys) => {
+    const d = window.dynamo!;
+    let next = 0;
+    let errors = 0;
+    let maxReplicas = 0;
+    let firstError: string | undefined;
+    const loop = async () => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        try {
+          maxReplicas = Math.max(maxReplicas, (await d.put(key, { divergent: key }, undefined, { w: 2 })).replicas);
+        } catch (err) {
+          errors++;
+          firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, loop));
+    return { errors, maxReplicas, firstError };
+  }, plan.keys);
+  if (wrote.errors > 0) throw new Error(`${wrote.errors} of the ${DIVERGENT} divergent puts failed: ${wrote.firstError}`);
+  const mid = await aaeTotals(pages);
+  const missingBefore = SPOT - (await x.evaluate(heldOf, sample));
+
+  const t0 = Date.now();
+  await Promise.all([a, x].map((p) => p.evaluate(() => window.dynamo!.faults.heal())));
+  let pushedMs = NaN;
+  let servedMs = NaN;
+  let lastServed = 0;
+  let lastHeld = 0;
+  let polls = 0;
+  const deadline = t0 + 150_000;
+  while (Date.now() < deadline && !env.cancelled) {
+    await sleep(500);
+    polls++;
+    const s = await aaeTotals(pages);
+    const now = Date.now();
+    if (s.keysPushed - mid.keysPushed >= DIVERGENT && Number.isNaN(pushedMs)) pushedMs = now - t0;
+    // The isolated check disturbs the tab a little (it cuts its links for a moment), so run it only
+    // once the pushes add up, or a read-only look at its IndexedDB finds the sample, or every 10 s.
+    lastHeld = await x.evaluate(heldOf, sample);
+    if (Number.isNaN(pushedMs) && lastHeld < SPOT && polls % 20 !== 0) continue;
+    lastServed = await x.evaluate(servedIsolated, sample);
+    if (lastServed === SPOT) {
+      servedMs = now - t0;
+      break;
+    }
+  }
+  const after = await aaeTotals(pages);
+  const servedAll = Number.isNaN(servedMs) ? lastServed : await x.evaluate(servedIsolated, plan.keys);
+  const note = [
+    Number.isNaN(servedMs) ? `NOT repaired within 150 s: sample ${lastServed}/${SPOT} served, ${lastHeld}/${SPOT} in its IndexedDB` : `${servedAll}/${DIVERGENT} then served isolated with r=1`,
+    `pushes reached ${DIVERGENT} at ${Number.isNaN(pushedMs) ? 'never' : `${(pushedMs / 1000).toFixed(1)} s`} (${after.keysPushed - mid.keysPushed} keys pushed ring-wide, ${after.exchanges - mid.exchanges} exchanges, ${after.repairs - mid.repairs} found differences)`,
+    `divergence: ${missingBefore}/${SPOT} sample keys missing on the tab before the heal, ${mid.hintsStored - before.hintsStored} hints made (tab cut off from all; coordinator cut off from it and the 2 non-replicas, W=2 with the other replica)`,
+    `sample of ${SPOT} polled each 0.5 s`,
+  ].join('; ');
+  return single(name, servedMs, 'ms', `ring held ${loaded} + ${DIVERGENT} keys; ${note}`);
+}
+
+// --- membership ------------------------------------------------------------------------------------
+
 /** From opening a tab (navigation start) to its first data channel being up. */
-async function connectTime(env: Env, joins: number): Promise<Row> {
+async function connectTime(env: Env, joins: number, name: string): Promise<Row> {
   const base = await tab(env, 'bench-join', '&node=bench-join-base');
   const samples: number[] = [];
   for (let i = 0; i < joins; i++) {
+    if (env.cancelled) throw new Error('section cancelled');
     const page = await env.context.newPage();
-    await page.goto(`${env.base}?room=bench-join&node=bench-join-${i}`);
+    await page.goto(`${env.base}?room=bench-join&node=bench-join-${i}`, { timeout: 30_000 });
     samples.push(
-      await page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const ready = () => {
-              const t = window.dynamo!.transport;
-              if (t.peers().length > 0) return resolve(performance.now());
-              t.onPeerUp(() => resolve(performance.now()));
-            };
-            if (window.dynamo) ready();
-            else {
-              const iv = setInterval(() => window.dynamo && (clearInterval(iv), ready()), 1);
-            }
-          }),
+      await withTimeout(
+        page.evaluate(
+          () =>
+            new Promise<number>((resolve) => {
+              const ready = () => {
+                const t = window.dynamo!.transport;
+                if (t.peers().length > 0) return resolve(performance.now());
+                t.onPeerUp(() => resolve(performance.now()));
+              };
+              if (window.dynamo) ready();
+              else {
+                const iv = setInterval(() => window.dynamo && (clearInterval(iv), ready()), 1);
+              }
+            }),
+        ),
+        30_000,
+        `tab ${i}: first data channel`,
       ),
     );
     await page.close();
   }
   await base.close();
-  return summarize('tab opened → first data channel up (dev server)', samples);
+  return summarize(name, samples);
 }
 
 /**
  * A sixth tab joins a five-tab ring holding `keys` keys: time until every tab lists it, and until
  * every tab agrees on the ring and has moved all it must (the newcomer then holds its partitions).
  */
-async function joinAndReplicate(env: Env, sizes: number[]): Promise<Row[]> {
-  const rows: Row[] = [];
+async function joinAndReplicate(env: Env, out: Row[], sizes: number[]): Promise<void> {
   for (const keys of sizes) {
     const room = `bench-replicate-${keys}`;
     const pages = await meshOf(env, room, 5);
@@ -214,26 +882,29 @@ async function joinAndReplicate(env: Env, sizes: number[]): Promise<Row[]> {
     const t0 = Date.now();
     const newcomer = await tab(env, room, `&node=${room}-new`);
     const all = [...pages, newcomer];
-    const listed = await pollUntil(async () => {
+    const listed = await pollUntil(env, async () => {
       const seen = await Promise.all(pages.map((p) => p.evaluate((id) => window.dynamo!.members().some((m) => m.id === id), `${room}-new`)));
       return seen.every(Boolean);
     });
     const listedMs = Date.now() - t0;
-    const settled = await pollUntil(async () => {
-      const s = await Promise.all(all.map((p) => p.evaluate(() => ({ d: window.dynamo!.membership().digest, p: window.dynamo!.stats().transfer.partitionsPending }))));
-      return new Set(s.map((x) => x.d)).size === 1 && s.every((x) => x.p === 0);
-    }, 300_000);
+    const settled = await pollUntil(
+      env,
+      async () => {
+        const s = await Promise.all(all.map((p) => p.evaluate(() => ({ d: window.dynamo!.membership().digest, p: window.dynamo!.stats().transfer.partitionsPending }))));
+        return new Set(s.map((x) => x.d)).size === 1 && s.every((x) => x.p === 0);
+      },
+      300_000,
+    );
     const settledMs = Date.now() - t0;
     const moved = (await Promise.all(pages.map((p) => p.evaluate(() => window.dynamo!.stats().transfer.moved)))).reduce((a, b) => a + b, 0);
-    if (keys === sizes[0]) rows.push(single('membership: tab opened → listed as a member by all 5 others', listed ? listedMs : NaN, 'ms'));
-    rows.push(single(`membership: ${keys} keys, tab opened → its partitions transferred`, settled ? settledMs : NaN, 'ms', `${moved} keys moved`));
+    if (keys === sizes[0]) out.push(single('membership: tab opened → listed as a member by all 5 others', listed ? listedMs : NaN, 'ms', listed ? undefined : 'not listed within 60 s'));
+    out.push(single(replicateName(keys), settled ? settledMs : NaN, 'ms', `${moved} keys moved${settled ? '' : '; not settled within 300 s'}`));
     await Promise.all(all.map((p) => p.close()));
   }
-  return rows;
 }
 
 /** A tab closes: time until the others report it down (its goodbye frame, or the heartbeat). */
-async function closedTabDown(env: Env, rounds: number): Promise<Row> {
+async function closedTabDown(env: Env, rounds: number, name: string): Promise<Row> {
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const [a, b] = (await meshOf(env, `bench-down-${i}`, 2)) as [Page, Page];
@@ -246,17 +917,34 @@ async function closedTabDown(env: Env, rounds: number): Promise<Row> {
     const closedAt = await a.evaluate(() => performance.now());
     await b.close();
     const down = a.evaluate((closedAt) => (window as unknown as { downAt: Promise<number> }).downAt.then((at) => at - closedAt), closedAt);
-    samples.push(await down);
+    samples.push(await withTimeout(down, 30_000, 'closed tab reported down'));
     await a.close();
   }
-  return summarize('membership: closed tab → reported down by a peer', samples);
+  return summarize(name, samples);
 }
 
-async function pollUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
+// --- helpers -----------------------------------------------------------------------------------------
+
+async function pollUntil(env: Env, check: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (env.cancelled) throw new Error('section cancelled');
     if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(everyMs);
   }
   return false;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${(ms / 1000).toFixed(0)} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -23,6 +23,11 @@ export function single(name: string, value: number, unit: string, note?: string)
   return { name, unit, n: 1, p50: value, p99: value, p999: value, note };
 }
 
+/** A row whose measurement failed: NaN, with the reason in the note (the run goes on). */
+export function failed(name: string, unit: string, reason: string): Row {
+  return single(name, NaN, unit, `failed: ${reason.split('\n')[0]!.slice(0, 200)}`);
+}
+
 export function withFloor(row: Row, floor: Row | number, floorName: string): Row {
   const f = typeof floor === 'number' ? floor : floor.p50;
   return { ...row, vsFloor: { floor: floorName, ratio: f > 0 ? row.p50 / f : NaN } };
