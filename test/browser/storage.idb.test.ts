@@ -58,6 +58,26 @@ describe('IndexedDB storage: group commit', () => {
       expect(await s.count()).toBe(100);
     }));
 
+  it('serves gets made in one task from one readonly transaction, each with its own answer', () =>
+    withIdb(async (s) => {
+      await s.putMany(Array.from({ length: 50 }, (_, i) => rec(`g${i}`)));
+      const before = s.stats();
+      const got = await Promise.all(Array.from({ length: 60 }, (_, i) => s.get(`g${i}`)));
+      const after = s.stats();
+      expect(got.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => rec(`g${i}`)));
+      expect(got.slice(50)).toEqual(Array(10).fill(undefined));
+      expect(after.reads - before.reads).toBe(60);
+      expect(after.readTransactions - before.readTransactions).toBe(1);
+    }));
+
+  it('a get after a write in the same task sees the write', () =>
+    withIdb(async (s) => {
+      const written = s.put(rec('same-task'));
+      const read = s.get('same-task');
+      await written;
+      expect(await read).toEqual(rec('same-task'));
+    }));
+
   it('starts a lone write transaction synchronously, with no timer', () =>
     withIdb(async (s) => {
       const before = s.stats().transactions;

@@ -28,6 +28,9 @@ export interface IdbStorageStats {
   batchedWrites: number;
   /** The most write calls committed in one transaction. */
   maxBatch: number;
+  /** Read transactions started for `get` calls, and the calls they served (several per transaction). */
+  readTransactions: number;
+  reads: number;
 }
 
 /** TEST ONLY: fault injection for the storage-full path. Never used by the runtime. */
@@ -111,7 +114,11 @@ class IdbStorageImpl implements IdbStorage {
     writes: 0,
     batchedWrites: 0,
     maxBatch: 0,
+    readTransactions: 0,
+    reads: 0,
   };
+  /** `get` calls made in the current task, served together by one readonly transaction. */
+  private readBatch: Array<{ key: string; resolve: (r: KeyRecord | undefined) => void; reject: (e: unknown) => void }> | undefined;
   readonly testHooks: IdbStorageTestHooks = {
     failNextCommit: (errorName = 'QuotaExceededError') => {
       this.fault = errorName;
@@ -127,10 +134,40 @@ class IdbStorageImpl implements IdbStorage {
     return { ...this.counters };
   }
 
-  // ---- reads: each in its own readonly transaction, which IndexedDB orders after earlier writes.
+  // ---- reads: in readonly transactions, which IndexedDB orders after earlier writes.
 
+  /**
+   * Gets made in the same task share one readonly transaction (opened at the end of the task):
+   * under load a node issues many at once, and a transaction per get cost more than the get.
+   */
   get(key: string): Promise<KeyRecord | undefined> {
-    return this.read(() => this.db.get('keys', key));
+    try {
+      this.assertOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => {
+      if (!this.readBatch) {
+        this.readBatch = [];
+        queueMicrotask(() => this.flushReads());
+      }
+      this.readBatch.push({ key, resolve, reject });
+    });
+  }
+
+  private flushReads(): void {
+    const batch = this.readBatch ?? [];
+    this.readBatch = undefined;
+    try {
+      this.assertOpen();
+      const tx = this.db.transaction('keys', 'readonly');
+      this.counters.readTransactions++;
+      this.counters.reads += batch.length;
+      for (const r of batch) tx.store.get(r.key).then(r.resolve, (e: unknown) => r.reject(this.translate(e)));
+      tx.done.catch(() => undefined);
+    } catch (e) {
+      for (const r of batch) r.reject(this.translate(e));
+    }
   }
 
   scanPartition(partition: number, opts: { after?: string; limit?: number } = {}): Promise<ScanPage> {
