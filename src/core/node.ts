@@ -234,7 +234,10 @@ export class DynamoCore {
     // while peers still remember them (duplicate detection of forwarded puts keys on them).
     this.requests = new Requests(deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => {
       this.failures.timedOut(peer);
-      if (this.failures.status(peer) !== 'up') this.listeners.members.emit();
+      if (this.failures.status(peer) === 'up') return;
+      // Probe at once: any answer clears the suspicion (the gossip round would take a while to pick it).
+      this.gossip.push(peer);
+      this.listeners.members.emit();
     });
     this.listeners = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
     this.gossip = new Gossip({
@@ -546,8 +549,8 @@ export class DynamoCore {
 
   private async coordinatePut(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
     const walk = this.walk(key);
-    const plan = withSelf(placements(walk, this.config.n, this.healthy), this.id);
     const need = required(w, walk.length);
+    const plan = withSelf(this.plan(walk, need), this.id);
     if (plan.length < need) {
       throw new QuorumError(`put: 0 of ${need} required replicas answered (only ${plan.length} replicas reachable)`, need, 0);
     }
@@ -604,11 +607,22 @@ export class DynamoCore {
     return made;
   }
 
+  /**
+   * The first N healthy nodes of the walk (§4.6). If that is fewer than the request needs, suspects
+   * are tried too: a peer that timed out twice under load may well answer now, and failing the
+   * request at once would be worse than asking it.
+   */
+  private plan(walk: readonly NodeId[], need: number): Placement[] {
+    const healthy = placements(walk, this.config.n, this.healthy);
+    if (healthy.length >= need) return healthy;
+    return placements(walk, this.config.n, (id) => id === this.id || this.failures.status(id) !== 'down');
+  }
+
   // --- reads ----------------------------------------------------------------------------------
 
   private async coordinateGet(key: string, r: number, timeoutMs: number): Promise<SiblingSet> {
     const walk = this.walk(key);
-    const plan = placements(walk, this.config.n, this.healthy);
+    const plan = this.plan(walk, required(r, walk.length));
     const collector = new Collector<SiblingSet | undefined>(required(r, walk.length), plan.length, this.clock, timeoutMs, 'get');
     for (const p of plan) {
       if (p.node === this.id) {
