@@ -10,6 +10,7 @@
 //   .healthy(peer)                      up: worth sending requests to
 //   .downFor(peer): number              ms this node has seen it down (0 if not down)
 //   .resetDownTimes()                   after a clock jump (the machine slept): restart the count
+//   autoRemovals(self, members, detector, afterMs): NodeId[]   who `self` should remove now
 //
 // Why two sources. The transport's heartbeat sees a closed or frozen tab (no pongs for 4 s); a tab
 // whose channel is alive but whose node answers nothing (a stuck IndexedDB, an overloaded main
@@ -116,4 +117,17 @@ export class FailureDetector {
     }
     return s;
   }
+}
+
+/**
+ * The members `self` should remove for having been down `afterMs` or longer. Only the smallest id
+ * among the members it sees up does it, so two nodes do not remove in parallel; and only while it
+ * sees a majority up, since a node that sees most of the ring down is more likely cut off than the
+ * rest all gone. `members` must be sorted.
+ */
+export function autoRemovals(self: NodeId, members: readonly NodeId[], detector: FailureDetector, afterMs: number): NodeId[] {
+  if (afterMs <= 0 || !members.includes(self)) return [];
+  const up = members.filter((m) => m === self || detector.status(m) === 'up');
+  if (up[0] !== self || up.length * 2 <= members.length) return [];
+  return members.filter((m) => m !== self && detector.downFor(m) >= afterMs);
 }

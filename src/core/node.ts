@@ -26,13 +26,13 @@
 
 import type { Clock } from '../ports/clock';
 import { Listeners } from '../ports/emitter';
-import { randomInt, type Random } from '../ports/random';
+import { randomInt } from '../ports/random';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { encodeContext, decodeContext, type Context } from './context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
 import { AntiEntropy } from './antientropy';
-import { FailureDetector } from './failure';
+import { autoRemovals, FailureDetector } from './failure';
 import { Gossip, type GossipMessage } from './gossip';
 import { HintStore } from './handoff';
 import { partitionOf } from './hash';
@@ -40,119 +40,32 @@ import { Membership, type Change, type MembershipView } from './membership';
 import { decode, encode, type ErrorName, type KeySet, type Message } from './messages';
 import { MintLog } from './minted';
 import { Collector, placements, required, type Placement } from './quorum';
-import { DVV, ReplicaStore, setToJson, type Versioning } from './replica';
+import { ReplicaStore, setToJson, type Versioning } from './replica';
 import { Requests } from './requests';
-import { DEFAULT_Q, fallbackOrder, partitionsOf, type Ring } from './ring';
+import { fallbackOrder, partitionsOf, type Ring } from './ring';
 import { tracked } from './tracked-storage';
 import { Transfers } from './transfer';
 import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
 import type { SiblingSet } from './versions';
-import { LatencyLog, type LatencySummary } from './latency';
+import { LatencyLog } from './latency';
+import {
+  DEFAULT_CONFIG,
+  type GetResult,
+  type LeaveResult,
+  type Member,
+  type NodeConfig,
+  type NodeDeps,
+  type NodeEvent,
+  type NodeStats,
+  type PutResult,
+  type RequestOptions,
+} from './node-config';
 
-export interface NodeDeps {
-  id: NodeId;
-  transport: Transport;
-  storage: Storage;
-  clock: Clock;
-  random: Random;
-}
-
-export interface NodeConfig {
-  n: number;
-  r: number;
-  w: number;
-  /** Partitions in the ring; a power of two. */
-  q: number;
-  /** Default deadline of a client request. */
-  timeoutMs: number;
-  /** How often pending hints are offered to owners that are up. */
-  handoffIntervalMs: number;
-  /** Keys per handoff message. */
-  handoffBatch: number;
-  /** DVV (default). LWW exists only as a negative control for the checkers. */
-  versioning: Versioning;
-  /** Join at start if not a member, and rejoin if removed while running (never after leave()). */
-  autoJoin: boolean;
-  /** How often each node gossips its membership view with one random live peer. */
-  gossipIntervalMs: number;
-  /** How often queued key transfers are retried (they also start at once on a ring change). */
-  transferIntervalMs: number;
-  /** Unanswered requests in a row that make a peer suspect; suspect this long makes it down. */
-  suspectAfterTimeouts: number;
-  suspectDownAfterMs: number;
-  /** Remove a member down this long; 0 never removes on its own. See the note in the README. */
-  autoRemoveAfterMs: number;
-  /** Anti-entropy: pause between two partition exchanges, and after a sweep of all; 0 pause = off. */
-  aaeGapMs: number;
-  aaeSweepPauseMs: number;
-  antiEntropy: boolean;
-}
-
-export const DEFAULT_CONFIG: NodeConfig = {
-  n: 3,
-  r: 2,
-  w: 2,
-  q: DEFAULT_Q,
-  timeoutMs: 1000,
-  handoffIntervalMs: 1000,
-  handoffBatch: 100,
-  versioning: DVV,
-  autoJoin: true,
-  gossipIntervalMs: 1000,
-  transferIntervalMs: 1000,
-  suspectAfterTimeouts: 2,
-  suspectDownAfterMs: 5000,
-  autoRemoveAfterMs: 10 * 60_000,
-  aaeGapMs: 50,
-  aaeSweepPauseMs: 5000,
-  antiEntropy: true,
-};
+export * from './node-config';
 
 /** Characters per key-transfer shipment: well below MAX_MESSAGE_CHARS, so a chunk never fails to send. */
 const TRANSFER_CHARS = 1 << 20;
-
-export type MemberStatus = 'up' | 'suspect' | 'down';
-export interface Member {
-  id: NodeId;
-  status: MemberStatus;
-  /** The ring partitions this member owns. */
-  tokens: number[];
-}
-export interface PutResult {
-  context: string;
-  /** Replicas that had stored the write when it was acknowledged. */
-  replicas: number;
-}
-export interface GetResult {
-  values: Json[];
-  context: string;
-}
-export interface RequestOptions {
-  timeoutMs?: number;
-}
-
-export interface NodeStats {
-  requests: { put: number; get: number; delete: number; forwarded: number };
-  errors: { quorum: number; validation: number; storage: number };
-  latencyMs: { put: LatencySummary; get: LatencySummary };
-  hints: { pending: number; stored: number; delivered: number };
-  repairs: { read: number };
-  membership: { members: number; changes: number; gossipRounds: number; ringChanges: number };
-  transfer: { moved: number; copied: number; partitionsPending: number };
-  antiEntropy: import('./antientropy').AntiEntropyStats;
-  messages: { received: number; dropped: number; dropReasons: Record<string, number> };
-}
-
-export type NodeEvent = 'members' | 'change' | 'repair';
-export interface LeaveResult {
-  /** True when every partition reached its new owners before the deadline. */
-  complete: boolean;
-  /** Keys shipped to new owners and dropped here. */
-  moved: number;
-  /** Partitions whose keys are still here (their owners were unreachable). */
-  partitionsPending: number;
-}
 type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
 type RemoteError = { error: ErrorName; message: string; required?: number; answered?: number };
 
@@ -778,19 +691,11 @@ export class DynamoCore {
     this.autoRemove();
   }
 
-  /**
-   * Removes members down longer than autoRemoveAfterMs. Only the smallest id among the members this
-   * node sees up does it, so two nodes do not remove in parallel; and only while it sees a majority
-   * up, since a node that sees most of the ring down is more likely cut off than the rest all gone.
-   */
+  /** Removes members down longer than autoRemoveAfterMs (failure.ts says who may, and whom). */
   private autoRemove(): void {
-    const after = this.config.autoRemoveAfterMs;
-    if (after <= 0 || this.leaving || !this.view.isMember(this.id)) return;
-    const members = this.view.members();
-    const up = members.filter((m) => m === this.id || this.failures.status(m) === 'up');
-    if (up[0] !== this.id || up.length * 2 <= members.length) return;
-    for (const m of members) {
-      if (m !== this.id && this.failures.downFor(m) >= after) void this.propose('remove', m).catch(() => undefined);
+    if (this.leaving) return;
+    for (const m of autoRemovals(this.id, this.view.members(), this.failures, this.config.autoRemoveAfterMs)) {
+      void this.propose('remove', m).catch(() => undefined);
     }
   }
 

@@ -1,6 +1,6 @@
 // Tests for core/failure.ts: the local failure detector (paper §4.8.3) on a virtual clock.
 import { describe, expect, it } from 'vitest';
-import { FailureDetector } from '../../src/core/failure';
+import { autoRemovals, FailureDetector } from '../../src/core/failure';
 import { VirtualClock } from '../../src/sim/clock';
 
 const OPTS = { suspectAfterTimeouts: 3, suspectDownAfterMs: 10_000 };
@@ -239,5 +239,41 @@ describe('FailureDetector', () => {
     fd.linkDown('b');
     expect(fd.status('b')).toBe('down');
     expect(fd.downFor('b')).toBeGreaterThanOrEqual(50_000); // actual: 0
+  });
+});
+
+describe('autoRemovals', () => {
+  const members = ['a', 'b', 'c', 'd', 'e'];
+  function ring(upPeers: string[], self = 'a') {
+    const { clock, fd } = setup();
+    for (const p of upPeers) fd.linkUp(p);
+    return { clock, fd, self };
+  }
+
+  it('the smallest up member removes those down past the threshold, and no one else does', () => {
+    const { clock, fd } = ring(['b', 'c']);
+    clock.advance(59_999);
+    expect(autoRemovals('a', members, fd, 60_000)).toEqual([]);
+    clock.advance(1);
+    expect(autoRemovals('a', members, fd, 60_000)).toEqual(['d', 'e']);
+    // b sees the same, but a is up and smaller: b leaves it to a.
+    const other = ring(['a', 'c'], 'b');
+    other.clock.advance(60_000);
+    expect(autoRemovals('b', members, other.fd, 60_000)).toEqual([]);
+  });
+
+  it('a node that sees a minority up removes nobody, and 0 disables removal', () => {
+    const { clock, fd } = ring(['b']);
+    clock.advance(600_000);
+    expect(autoRemovals('a', members, fd, 60_000)).toEqual([]);
+    const all = ring(['b', 'c']);
+    all.clock.advance(600_000);
+    expect(autoRemovals('a', members, all.fd, 0)).toEqual([]);
+  });
+
+  it('a node that is not a member removes nobody', () => {
+    const { clock, fd } = ring(['b', 'c', 'd']);
+    clock.advance(600_000);
+    expect(autoRemovals('z', members, fd, 60_000)).toEqual([]);
   });
 });

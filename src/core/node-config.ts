@@ -1,0 +1,113 @@
+// The node's configuration, defaults and the shapes of its public API (DESIGN.md "Public API").
+// Kept apart from node.ts so the composition there reads on its own; node.ts re-exports all of it.
+
+import type { Clock } from '../ports/clock';
+import type { Random } from '../ports/random';
+import type { Json, Storage } from '../ports/storage';
+import type { NodeId, Transport } from '../ports/transport';
+import type { AntiEntropyStats } from './antientropy';
+import type { LatencySummary } from './latency';
+import { DVV, type Versioning } from './replica';
+import { DEFAULT_Q } from './ring';
+
+export interface NodeDeps {
+  id: NodeId;
+  transport: Transport;
+  storage: Storage;
+  clock: Clock;
+  random: Random;
+}
+
+export interface NodeConfig {
+  n: number;
+  r: number;
+  w: number;
+  /** Partitions in the ring; a power of two. */
+  q: number;
+  /** Default deadline of a client request. */
+  timeoutMs: number;
+  /** How often pending hints are offered to owners that are up. */
+  handoffIntervalMs: number;
+  /** Keys per handoff message. */
+  handoffBatch: number;
+  /** DVV (default). LWW exists only as a negative control for the checkers. */
+  versioning: Versioning;
+  /** Join at start if not a member, and rejoin if removed while running (never after leave()). */
+  autoJoin: boolean;
+  /** How often each node gossips its membership view with one random live peer. */
+  gossipIntervalMs: number;
+  /** How often queued key transfers are retried (they also start at once on a ring change). */
+  transferIntervalMs: number;
+  /** Unanswered requests in a row that make a peer suspect; suspect this long makes it down. */
+  suspectAfterTimeouts: number;
+  suspectDownAfterMs: number;
+  /** Remove a member down this long; 0 never removes on its own. See the note in the README. */
+  autoRemoveAfterMs: number;
+  /** Anti-entropy: pause between two partition exchanges, and after a sweep of all; 0 pause = off. */
+  aaeGapMs: number;
+  aaeSweepPauseMs: number;
+  antiEntropy: boolean;
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  n: 3,
+  r: 2,
+  w: 2,
+  q: DEFAULT_Q,
+  timeoutMs: 1000,
+  handoffIntervalMs: 1000,
+  handoffBatch: 100,
+  versioning: DVV,
+  autoJoin: true,
+  gossipIntervalMs: 1000,
+  transferIntervalMs: 1000,
+  suspectAfterTimeouts: 2,
+  suspectDownAfterMs: 5000,
+  autoRemoveAfterMs: 10 * 60_000,
+  aaeGapMs: 50,
+  aaeSweepPauseMs: 5000,
+  antiEntropy: true,
+};
+
+
+export type MemberStatus = 'up' | 'suspect' | 'down';
+export interface Member {
+  id: NodeId;
+  status: MemberStatus;
+  /** The ring partitions this member owns. */
+  tokens: number[];
+}
+export interface PutResult {
+  context: string;
+  /** Replicas that had stored the write when it was acknowledged. */
+  replicas: number;
+}
+export interface GetResult {
+  values: Json[];
+  context: string;
+}
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+export interface NodeStats {
+  requests: { put: number; get: number; delete: number; forwarded: number };
+  errors: { quorum: number; validation: number; storage: number };
+  latencyMs: { put: LatencySummary; get: LatencySummary };
+  hints: { pending: number; stored: number; delivered: number };
+  repairs: { read: number };
+  membership: { members: number; changes: number; gossipRounds: number; ringChanges: number };
+  transfer: { moved: number; copied: number; partitionsPending: number };
+  antiEntropy: AntiEntropyStats;
+  messages: { received: number; dropped: number; dropReasons: Record<string, number> };
+}
+
+export type NodeEvent = 'members' | 'change' | 'repair';
+export interface LeaveResult {
+  /** True when every partition reached its new owners before the deadline. */
+  complete: boolean;
+  /** Keys shipped to new owners and dropped here. */
+  moved: number;
+  /** Partitions whose keys are still here (their owners were unreachable). */
+  partitionsPending: number;
+}
