@@ -32,18 +32,9 @@ export function renderCounters(stats: unknown): HTMLElement {
   return h('div', { class: 'counters' }, ...sections);
 }
 
-/** Finds a timestamp of the last anti-entropy repair, under whatever name the core gives it. */
-export function lastAntiEntropy(stats: unknown, path = ''): number | undefined {
-  if (!stats || typeof stats !== 'object') return undefined;
-  for (const [k, v] of Object.entries(stats)) {
-    const here = `${path}.${k}`;
-    if (typeof v === 'number' && /anti.?entropy|\bae\b/i.test(here) && /last|At$/i.test(k) && v > 1e12) return v;
-    if (v && typeof v === 'object') {
-      const found = lastAntiEntropy(v, here);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
+/** When anti-entropy last pushed keys a replica lacked (the node's clock, ms), if ever. */
+export function lastAntiEntropy(stats: { antiEntropy?: { lastRepairAt?: number } }): number | undefined {
+  return stats.antiEntropy?.lastRepairAt;
 }
 
 function flatten(obj: Record<string, unknown>, prefix: string): Row[] {

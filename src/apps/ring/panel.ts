@@ -194,14 +194,14 @@ export function mountRingPanel(root: HTMLElement, node: DynamoNode, opts: { comp
   };
 
   const drawCounters = () => {
-    let stats: unknown;
+    let stats: ReturnType<DynamoNode['stats']> | undefined;
     try {
       stats = node.stats();
     } catch {
       stats = undefined;
     }
     counters.replaceChildren(renderCounters(stats));
-    const ae = lastAntiEntropy(stats);
+    const ae = stats ? lastAntiEntropy(stats) : undefined;
     const parts: (string | HTMLElement)[] = [];
     if (ae !== undefined) parts.push('Last anti-entropy repair: ', h('b', {}, clockTime(ae)), '. ');
     if (repairEvent) parts.push('Last repair event: ', h('b', {}, clockTime(repairEvent.at)), repairEvent.key ? h('span', {}, ' on ', h('code', {}, repairEvent.key)) : '', '.');
