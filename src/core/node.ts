@@ -574,6 +574,12 @@ export class DynamoCore {
     }
   }
 
+  /** localView as the wire wants it; without hints to merge, the stored JSON goes out untouched. */
+  private async localViewJson(key: string): Promise<Json | null> {
+    if (this.hints.forKey(key).length > 0) return setToJson(await this.localView(key));
+    return (await this.storage.get(key))?.value ?? null;
+  }
+
   /** What this node holds for a key: its own replica merged with any hints it keeps for others. */
   private async localView(key: string): Promise<SiblingSet> {
     const own = (await this.replica.read(key)) ?? versions.empty();
@@ -602,7 +608,7 @@ export class DynamoCore {
       case 'put':
         return this.onPut(from, msg.id, msg.key, msg.set, msg.hintFor);
       case 'get':
-        return this.reply(from, { type: 'get-reply', id: msg.id, set: setToJson(await this.localView(msg.key)) });
+        return this.reply(from, { type: 'get-reply', id: msg.id, set: await this.localViewJson(msg.key) });
       case 'fwd-put':
         return this.onForwardedPut(from, msg);
       case 'handoff':
