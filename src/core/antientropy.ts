@@ -60,6 +60,13 @@ export interface AntiEntropyDeps {
   sweepPauseMs: number;
   /** An exchange not finished after this long is dropped. */
   exchangeTimeoutMs: number;
+  /**
+   * A key's current set went into its tree (`seq` counts these); `tombstoneDigest` is given when the
+   * set holds only tombstones. For the reaper (reaper.ts), which needs what exchanges confirmed.
+   */
+  onHashed?(key: string, partition: number, tombstoneDigest: string | undefined, seq: number): void;
+  /** An exchange begun at hashing count `seq` completed; `differing` are the keys it found unequal. */
+  onExchanged?(peer: NodeId, partition: number, seq: number, differing: ReadonlySet<string>): void;
 }
 
 export interface AntiEntropyStats {
@@ -76,6 +83,8 @@ interface Exchange {
   session: Session;
   peer: NodeId;
   partition: number;
+  /** The hashing count when the exchange read its tree first. */
+  seq: number;
   cancel: () => void;
 }
 
@@ -92,6 +101,8 @@ export class AntiEntropy {
   /** Keys written while their partition was being scanned: the scan must not overwrite them. */
   private touched = new Set<string>();
   private readonly exchanges = new Map<string, Exchange>();
+  /** Key sets hashed into the trees so far (see onHashed). */
+  private seq = 0;
   private nextExchange = 1;
   private sweep: number[] = [];
   private cancel: () => void = () => {};
@@ -154,11 +165,20 @@ export class AntiEntropy {
     if (tree && pending) {
       this.unhashed.delete(p);
       for (const [key, value] of pending) {
-        if (value === undefined) tree.remove(key);
-        else tree.insert(key, digestOf(versions.fromJson(value)));
+        if (value === undefined) {
+          tree.remove(key);
+          this.deps.onHashed?.(key, p, undefined, ++this.seq);
+        } else this.insert(tree, p, key, value);
       }
     }
     return tree;
+  }
+
+  private insert(tree: MerkleTree, p: number, key: string, value: Json): void {
+    const set = versions.fromJson(value);
+    const digest = digestOf(set);
+    tree.insert(key, digest);
+    this.deps.onHashed?.(key, p, versions.hasOnlyTombstones(set) ? digest : undefined, ++this.seq);
   }
 
   // --- building -------------------------------------------------------------------------------
@@ -173,7 +193,7 @@ export class AntiEntropy {
         for (const r of page.records) {
           if (this.touched.has(r.key)) continue;
           try {
-            this.trees[p]!.insert(r.key, digestOf(versions.fromJson(r.value)));
+            this.insert(this.trees[p]!, p, r.key, r.value);
           } catch {
             // A record that does not parse is left out; the peer's copy will be pushed to us.
           }
@@ -239,7 +259,7 @@ export class AntiEntropy {
 
   private track(key: string, peer: NodeId, partition: number, session: Session): Exchange {
     const cancel = this.deps.clock.setTimer(this.deps.exchangeTimeoutMs, () => this.finish(key));
-    const exchange = { session, peer, partition, cancel };
+    const exchange = { session, peer, partition, seq: this.seq, cancel };
     this.exchanges.set(key, exchange);
     return exchange;
   }
@@ -251,6 +271,7 @@ export class AntiEntropy {
     this.finish(key);
     if (step.diff) {
       const keys = [...step.diff.localOnly, ...step.diff.different];
+      this.deps.onExchanged?.(e.peer, e.partition, e.seq, new Set([...keys, ...step.diff.remoteOnly]));
       if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
       if (keys.length > 0) void this.pushKeys(e.peer, keys);
     }

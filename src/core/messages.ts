@@ -14,6 +14,7 @@ import type { Json } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import type { AaeMessage } from './antientropy';
 import type { GossipMessage } from './gossip';
+import type { ReapItem } from './reaper';
 import { isChange, MAX_CHANGES } from './membership';
 
 /** A serialized sibling set (versions.toJson); validated by versions.fromJson where it is used. */
@@ -41,6 +42,8 @@ export type Message =
    */
   | { type: 'handoff'; id: number; sets: KeySet[]; digest?: string }
   | { type: 'handoff-ack'; id: number }
+  /** I reaped these tombstones, confirmed on every primary (reaper.ts): reap the same sets; `id` is 0. */
+  | { type: 'reaped'; id: number; items: ReapItem[] }
   /** Membership gossip (gossip.ts); not requests, so `id` is 0. */
   | GossipMessage
   /** One step of a Merkle exchange (antientropy.ts); the payload is checked in depth there. */
@@ -53,6 +56,7 @@ export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string }
 /** Values are at most 1 MiB serialized; a set carries a few siblings; leave room for several. */
 export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
 const MAX_KEY_CHARS = 1024;
+const MAX_REAP_ITEMS = 1000;
 const ERROR_NAMES = new Set<string>(['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError', 'Error']);
 
 export function encode(msg: Message): string {
@@ -95,6 +99,10 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)) &&
     (m.digest === undefined || isDigest(m.digest)),
   'handoff-ack': () => true,
+  reaped: (m) =>
+    Array.isArray(m.items) &&
+    m.items.length <= MAX_REAP_ITEMS &&
+    m.items.every((x) => isObject(x) && isKey(x.key) && isDigest(x.digest)),
   aae: (m) => isId(m.x) && isId(m.p) && typeof m.init === 'boolean' && isObject(m.payload),
   gossip: (m) => isDigest(m.digest) && (m.ack === undefined || m.ack === true),
   'gossip-state': (m) =>

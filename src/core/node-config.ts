@@ -7,6 +7,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport } from '../ports/transport';
 import type { AntiEntropyStats } from './antientropy';
 import type { LatencySummary } from './latency';
+import type { ReaperStats } from './reaper';
 import { DVV, type Versioning } from './replica';
 import { DEFAULT_Q } from './ring';
 
@@ -47,6 +48,15 @@ export interface NodeConfig {
   aaeGapMs: number;
   aaeSweepPauseMs: number;
   antiEntropy: boolean;
+  /**
+   * Tombstone reaping (reaper.ts): a delete is removed for good once every primary holds it (as
+   * anti-entropy confirms) and it is older than this. It must outlast any hint or stray copy that
+   * could still carry a value the delete superseded, hence an hour, well past autoRemoveAfterMs.
+   * 0 turns reaping off.
+   */
+  tombstoneGraceMs: number;
+  /** How often a node looks for tombstones to reap (each round moves its actor to a new epoch). */
+  reapIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -67,6 +77,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
   aaeGapMs: 50,
   aaeSweepPauseMs: 5000,
   antiEntropy: true,
+  tombstoneGraceMs: 60 * 60_000,
+  reapIntervalMs: 60_000,
 };
 
 
@@ -99,6 +111,8 @@ export interface NodeStats {
   membership: { members: number; changes: number; gossipRounds: number; ringChanges: number };
   transfer: { moved: number; copied: number; partitionsPending: number };
   antiEntropy: AntiEntropyStats;
+  /** Tombstone reaping; `epoch` is the actor epoch this node mints under (actor.ts). */
+  reaping: ReaperStats & { epoch: number };
   messages: { received: number; dropped: number; dropReasons: Record<string, number> };
 }
 

@@ -31,6 +31,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { encodeContext, decodeContext, type Context } from './context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
+import { Actor } from './actor';
 import { AntiEntropy } from './antientropy';
 import { autoRemovals, FailureDetector } from './failure';
 import { Gossip, type GossipMessage } from './gossip';
@@ -41,6 +42,7 @@ import { decode, encode, type ErrorName, type KeySet, type Message } from './mes
 import { MintLog } from './minted';
 import { Collector, placements, required, type Placement } from './quorum';
 import { ReplicaStore, setToJson, type Versioning } from './replica';
+import { Reaper } from './reaper';
 import { Requests } from './requests';
 import { fallbackOrder, partitionsOf, type Ring } from './ring';
 import { tracked } from './tracked-storage';
@@ -88,6 +90,7 @@ export class DynamoCore {
   private readonly transfers: Transfers;
   private readonly minted: MintLog;
   private readonly aae: AntiEntropy;
+  private readonly reaper: Reaper;
   /** The ring the last transfer planning saw; a different one means partitions changed hands. */
   private ring: Ring | undefined;
   /** fallbackOrder per partition for the ring `walksFor`: every request walks the ring otherwise. */
@@ -112,6 +115,7 @@ export class DynamoCore {
     deps: NodeDeps,
     config: NodeConfig,
     private readonly membershipStore: Membership,
+    private readonly actor: Actor,
   ) {
     this.id = deps.id;
     this.config = config;
@@ -125,7 +129,7 @@ export class DynamoCore {
     this.lastTick = deps.clock.now();
     this.replica = new ReplicaStore(this.storage, config.q, config.versioning);
     this.hints = new HintStore(this.storage, config.versioning.merge);
-    this.minted = new MintLog(this.storage, config.versioning.merge);
+    this.minted = new MintLog(this.storage, config.versioning.merge, () => actor.epoch);
     this.aae = new AntiEntropy({
       self: deps.id,
       n: config.n,
@@ -141,6 +145,24 @@ export class DynamoCore {
       gapMs: config.aaeGapMs,
       sweepPauseMs: config.aaeSweepPauseMs,
       exchangeTimeoutMs: config.timeoutMs * 10,
+      onHashed: (key, p, digest, seq) => this.reaper.hashed(key, p, digest, seq),
+      onExchanged: (peer, p, seq, differing) => this.reaper.exchanged(peer, p, seq, differing),
+    });
+    this.reaper = new Reaper({
+      self: deps.id,
+      n: config.n,
+      clock: deps.clock,
+      graceMs: config.tombstoneGraceMs,
+      intervalMs: config.reapIntervalMs,
+      ring: () => this.view.ring,
+      storage: this.storage,
+      replica: this.replica,
+      hasHints: (key) => this.hints.forKey(key).length > 0,
+      forget: async () => {
+        await actor.advance();
+        await this.minted.dropOld();
+      },
+      notify: (to, items) => this.reply(to, { type: 'reaped', id: 0, items }),
     });
     this.failures = new FailureDetector(deps.clock, config);
     // Request ids start at a random point so that a restarted node does not reuse its last life's ids
@@ -183,7 +205,7 @@ export class DynamoCore {
     checkQuorum('r', full.r, full.n);
     checkQuorum('w', full.w, full.n);
     const membership = await Membership.load(deps.storage, full.q);
-    const node = new DynamoCore(deps, full, membership);
+    const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id));
     await node.hints.load();
     await node.minted.load();
     if (full.autoJoin && !membership.view.isMember(deps.id)) {
@@ -311,6 +333,7 @@ export class DynamoCore {
       },
       transfer: this.transfers.stats(),
       antiEntropy: this.aae.stats(),
+      reaping: { ...this.reaper.stats(), epoch: this.actor.epoch },
     };
   }
 
@@ -489,7 +512,7 @@ export class DynamoCore {
   /** Makes the new version from this node's durable state; stored before any replica hears of it. */
   private async mintLocally(key: string, write: Write, ctx: Context, mine: Placement) {
     const put = (current: SiblingSet) =>
-      this.config.versioning.put(current, { coordinator: this.id, context: ctx, now: this.clock.now(), ...write });
+      this.config.versioning.put(current, { coordinator: this.actor.name, context: ctx, now: this.clock.now(), ...write });
     let made: ReturnType<typeof put> | undefined;
     if (mine.hintFor) {
       // No primary reachable: this node holds the write for one.
@@ -619,6 +642,8 @@ export class DynamoCore {
         return this.gossip.handle(from, msg);
       case 'aae':
         return this.aae.handle(from, msg);
+      case 'reaped':
+        return this.reaper.noticed(msg.items);
       default:
         if (!this.requests.reply(from, msg)) this.drop('unmatched-reply');
     }
@@ -626,17 +651,23 @@ export class DynamoCore {
 
   private async onPut(from: NodeId, id: number, key: string, raw: Json, hintFor: NodeId | undefined): Promise<void> {
     try {
-      await this.storeIncoming(key, versions.fromJson(raw), hintFor);
+      await this.storeIncoming(key, versions.fromJson(raw), hintFor, from);
       this.reply(from, { type: 'put-ack', id, ok: true });
     } catch (err) {
       this.reply(from, { type: 'put-ack', id, ok: false, error: (err as Error).name });
     }
   }
 
-  private async storeIncoming(key: string, set: SiblingSet, hintFor: NodeId | undefined): Promise<void> {
+  private async storeIncoming(key: string, set: SiblingSet, hintFor: NodeId | undefined, from?: NodeId): Promise<void> {
     if (hintFor && hintFor !== this.id) {
       await this.hints.add(hintFor, key, set);
       this.counters.hints.stored++;
+      return;
+    }
+    const reaped = this.reaper.wasReaped(key, set);
+    if (reaped) {
+      // A replica that has not reaped it yet pushes it back: remind it instead of keeping it again.
+      if (from !== undefined && from !== this.id) this.reply(from, { type: 'reaped', id: 0, items: [reaped] });
       return;
     }
     const { changed } = await this.replica.merge(key, set);
@@ -665,7 +696,7 @@ export class DynamoCore {
   private async onHandoff(from: NodeId, id: number, sets: Array<{ key: string; set: Json }>): Promise<void> {
     // All at once: keys are independent (each has its own lock), and concurrent writes share
     // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
-    await Promise.all(sets.map(({ key, set }) => this.storeIncoming(key, versions.fromJson(set), undefined)));
+    await Promise.all(sets.map(({ key, set }) => this.storeIncoming(key, versions.fromJson(set), undefined, from)));
     this.reply(from, { type: 'handoff-ack', id });
   }
 
@@ -694,6 +725,7 @@ export class DynamoCore {
       else if (this.healthy(owner)) this.deliverHints(owner);
     }
     if (this.transfers.pending() > 0) void this.transfers.run();
+    if (this.config.antiEntropy && this.config.tombstoneGraceMs > 0 && this.reaper.due()) void this.reaper.round().catch(() => undefined);
     this.autoRemove();
   }
 

@@ -88,7 +88,7 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },
     // LWW only as the partition suite's negative control (options.ts).
-    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs, versioning: opts.versioning === 'lww' ? LWW : DVV },
+    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs, tombstoneGraceMs: opts.tombstoneGraceMs, versioning: opts.versioning === 'lww' ? LWW : DVV },
   );
   await learnRing(core, signaling, opts.joinWaitMs);
   return new RuntimeNode(opts, core, webrtc, transport);

@@ -18,6 +18,11 @@ export interface StartOptions {
   /** How long a new tab waits at start to hear the ring from a peer. Default 3 s. */
   joinWaitMs?: number;
   /**
+   * A delete is removed for good once every primary holds it and it is this old (ms); 0 never.
+   * Default 1 hour: it must outlast any hint or cut-off tab that could still hold what it deleted.
+   */
+  tombstoneGraceMs?: number;
+  /**
    * How versions are written and merged. 'dvv' (default): dotted version vectors, siblings.
    * 'lww': last-writer-wins, which loses concurrent writes by design; it exists only as the negative
    * control of the partition suite (test/e2e/partition.spec.ts), to prove its checker can fail.
@@ -42,12 +47,13 @@ export function resolveOptions(o: StartOptions): ResolvedOptions {
   }
   const autoRemoveAfterMs = o.autoRemoveAfterMs ?? 10 * 60_000;
   const joinWaitMs = o.joinWaitMs ?? 3000;
-  for (const [name, v] of [['autoRemoveAfterMs', autoRemoveAfterMs], ['joinWaitMs', joinWaitMs]] as const) {
+  const tombstoneGraceMs = o.tombstoneGraceMs ?? 60 * 60_000;
+  for (const [name, v] of [['autoRemoveAfterMs', autoRemoveAfterMs], ['joinWaitMs', joinWaitMs], ['tombstoneGraceMs', tombstoneGraceMs]] as const) {
     if (!Number.isFinite(v) || v < 0) throw new ValidationError(`${name} must be a non-negative number of ms, got ${v}`);
   }
   const versioning = o.versioning ?? 'dvv';
   if (versioning !== 'dvv' && versioning !== 'lww') throw new ValidationError(`versioning must be 'dvv' or 'lww', got ${JSON.stringify(o.versioning)}`);
-  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [], autoRemoveAfterMs, joinWaitMs, versioning };
+  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [], autoRemoveAfterMs, joinWaitMs, tombstoneGraceMs, versioning };
 }
 
 /** Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin. */
