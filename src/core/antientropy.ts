@@ -152,7 +152,11 @@ export class AntiEntropy {
     if (!msg.init || payload.r !== 0) return;
     if (!this.ready.has(msg.p)) {
       // An unbuilt tree would report keys missing that are not: say no, the peer tries later.
-      return this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: notReady() });
+      return this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: refusal('tree not built yet') });
+    }
+    if (!this.replicas(msg.p, [this.deps.self, from])) {
+      // A peer sweeping with an older ring: comparing would copy keys to a node that must not keep them.
+      return this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: refusal('not replicas of this partition') });
     }
     const step = respond(tree, payload);
     this.advance(key, this.track(key, from, msg.p, step.session), step);
@@ -226,7 +230,8 @@ export class AntiEntropy {
       if (this.sweep.length === 0) return this.schedule(this.deps.sweepPauseMs);
     }
     const p = this.sweep.shift()!;
-    const peer = this.pickPeer(p);
+    // The sweep was listed with the ring of its start; a partition handed off since is skipped.
+    const peer = this.replicas(p, [this.deps.self]) ? this.pickPeer(p) : undefined;
     if (peer === undefined) return this.schedule(this.deps.gapMs);
     const x = this.nextExchange++;
     const key = exchangeKey(peer, x, true);
@@ -246,6 +251,14 @@ export class AntiEntropy {
     // Start each sweep at a random point: nodes that started together do not compare in lockstep.
     const shift = out.length > 0 ? randomInt(this.deps.random, out.length) : 0;
     return [...out.slice(shift), ...out.slice(0, shift)];
+  }
+
+  /** Whether all of `nodes` replicate partition `p` in the current ring. */
+  private replicas(p: number, nodes: NodeId[]): boolean {
+    const ring = this.deps.ring();
+    if (!ring || p >= ring.q) return false;
+    const list = preferenceList(ring, p, this.deps.n);
+    return nodes.every((x) => list.includes(x));
   }
 
   private pickPeer(p: number): NodeId | undefined {
@@ -273,7 +286,7 @@ export class AntiEntropy {
       const keys = [...step.diff.localOnly, ...step.diff.different];
       this.deps.onExchanged?.(e.peer, e.partition, e.seq, new Set([...keys, ...step.diff.remoteOnly]));
       if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
-      if (keys.length > 0) void this.pushKeys(e.peer, keys);
+      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys);
     }
   }
 
@@ -319,6 +332,6 @@ function exchangeKey(peer: NodeId, x: number, mine: boolean): string {
   return `${peer}\u0000${x}\u0000${mine ? 'i' : 'r'}`;
 }
 
-function notReady(): ExchangePayload {
-  return { v: 1, r: 1, n: 0, of: 1, items: [], abort: 'tree not built yet' };
+function refusal(why: string): ExchangePayload {
+  return { v: 1, r: 1, n: 0, of: 1, items: [], abort: why };
 }
