@@ -158,10 +158,7 @@ export class DynamoCore {
       storage: this.storage,
       replica: this.replica,
       hasHints: (key) => this.hints.forKey(key).length > 0,
-      forget: async () => {
-        await actor.advance();
-        await this.minted.dropOld();
-      },
+      forget: () => this.forget(),
       notify: (to, items) => this.reply(to, { type: 'reaped', id: 0, items }),
     });
     this.failures = new FailureDetector(deps.clock, config);
@@ -193,6 +190,8 @@ export class DynamoCore {
       storage: this.storage,
       replica: this.replica,
       minted: this.minted,
+      actor: () => this.actor.name,
+      forget: () => this.forget(),
       ring: () => this.view.ring,
       wasRemoved: (id) => this.view.stateOf(id) === 'removed',
       healthy: (id) => id !== this.id && this.healthy(id),
@@ -759,6 +758,12 @@ export class DynamoCore {
       this.transfers.queueAll();
       void this.transfers.run();
     }
+  }
+
+  /** A new actor epoch before letting go of keys this node minted for (actor.ts, reaper.ts, transfer.ts). */
+  private async forget(): Promise<void> {
+    await this.actor.advance();
+    await this.minted.dropOld();
   }
 
   // --- hinted handoff -------------------------------------------------------------------------

@@ -22,8 +22,15 @@
 // Why ship to every healthy replica and keep until W of them acknowledged: the copy being deleted
 // may be the only one some replica lacks, and after the delete it must still exist on at least as
 // many nodes as a write requires. A target that is down gets it from anti-entropy later.
+//
+// Forgetting safely (Riak's KV679). A node that deletes a key it coordinated writes for would count
+// that key's dots from one again if it ever coordinated it later, reissuing dots some replica has
+// seen. Before the first such delete of a run, the node moves its actor to a new epoch (actor.ts):
+// dots it mints from then on can never collide with the ones it let go of. A key written under the
+// new actor during the same run keeps a minted record instead (minted.ts). One epoch per run, not a
+// record per key: a join moves thousands of keys, and the records were never deleted.
 
-import type { KeyRecord, Storage } from '../ports/storage';
+import type { Json, KeyRecord, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import type { KeySet } from './messages';
 import type { MintLog } from './minted';
@@ -42,6 +49,10 @@ export interface TransferDeps {
   storage: Storage;
   replica: ReplicaStore;
   minted: MintLog;
+  /** The actor this node mints dots under now (actor.ts). */
+  actor(): string;
+  /** Move to a new actor epoch, durably. */
+  forget(): Promise<void>;
   ring(): Ring | undefined;
   /** True for a member removed from the ring (not one that left: a leaver hands its data over itself). */
   wasRemoved(id: NodeId): boolean;
@@ -52,9 +63,13 @@ export interface TransferDeps {
 
 type Task = { kind: 'evacuate' } | { kind: 'copy'; to: NodeId[] };
 
+const PARALLEL_PARTITIONS = 4;
+
 export class Transfers {
   private readonly tasks = new Map<number, Task>();
   private running: Promise<void> | undefined;
+  /** This run's move to a new actor epoch, once a key minted under the old one is about to go. */
+  private forgetting: Promise<void> | undefined;
   private counts = { moved: 0, copied: 0 };
   /** For the ring in `replicatesFor`: whether this node is among each partition's N replicas. */
   private replicates: boolean[] = [];
@@ -125,11 +140,21 @@ export class Transfers {
     else if (!task) this.tasks.set(p, { kind: 'copy', to });
   }
 
+  /**
+   * A few partitions at a time: one alone leaves the link and both stores idle while each batch
+   * waits for its acknowledgements, and a join moves dozens of partitions.
+   */
   private async runAll(): Promise<void> {
-    for (const [p, task] of [...this.tasks]) {
-      const done = await this.process(p, task).catch(() => false);
-      if (done && this.tasks.get(p) === task) this.tasks.delete(p);
-    }
+    this.forgetting = undefined;
+    const queue = [...this.tasks];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [p, task] = next;
+        const done = await this.process(p, task).catch(() => false);
+        if (done && this.tasks.get(p) === task) this.tasks.delete(p);
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_PARTITIONS }, worker));
   }
 
   /** True when the partition needs nothing more from this node. */
@@ -177,6 +202,9 @@ export class Transfers {
 
   /** Deletes each shipped key unless it changed meanwhile; true when all were deleted. */
   private async dropShipped(records: KeyRecord[]): Promise<boolean> {
+    // Once a forget has started, every drop of this run waits for it (the actor may already read new).
+    if (!this.forgetting && records.some((r) => namesActor(r.value, this.deps.actor()))) this.forgetting = this.deps.forget();
+    if (this.forgetting) await this.forgetting;
     // Concurrently, for the same reason as handoffs are stored concurrently: group commit.
     const dropped = await Promise.all(records.map((r) => this.dropOne(r)));
     return dropped.every(Boolean);
@@ -187,12 +215,18 @@ export class Transfers {
       const current = await this.deps.storage.get(r.key);
       if (!current) return true;
       if (JSON.stringify(current.value) !== JSON.stringify(r.value)) return false;
-      await this.deps.minted.record(r.key, versions.fromJson(r.value));
+      if (namesActor(r.value, this.deps.actor())) await this.deps.minted.record(r.key, versions.fromJson(r.value));
       await this.deps.storage.delete(r.key);
       this.counts.moved++;
       return true;
     });
   }
+}
+
+/** Whether a stored set's clock has an entry for `actor` (versions.toJson: clock = [[node, counter, ts]]). */
+function namesActor(value: Json, actor: string): boolean {
+  const clock = (value as { clock?: unknown } | null)?.clock;
+  return Array.isArray(clock) && clock.some((e) => Array.isArray(e) && e[0] === actor);
 }
 
 /** Splits sets into shipments of at most `maxChars` serialized characters (one oversized set alone). */

@@ -31,6 +31,12 @@ interface Env {
   replica: ReplicaStore;
   minted: MintLog;
   transfers: Transfers;
+  /** The actor `a` mints under: 'a', then 'a~1', ... after each forget. */
+  actor: string;
+  /** How many times the node moved to a new actor epoch. */
+  forgets: number;
+  /** Runs inside forget, after the new epoch is in effect. */
+  afterForget: (() => Promise<void>) | undefined;
   shipped: Shipment[];
   /** Targets whose ship resolves false. */
   failing: Set<NodeId>;
@@ -53,8 +59,12 @@ interface Env {
 function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batchKeys?: number; batchChars?: number }): Env {
   const storage = memoryStorage();
   const replica = new ReplicaStore(storage, Q);
-  const minted = new MintLog(storage, versions.merge);
+  let epoch = 0;
+  const minted = new MintLog(storage, versions.merge, () => epoch);
   const env = {
+    actor: SELF,
+    forgets: 0,
+    afterForget: undefined,
     storage,
     replica,
     minted,
@@ -76,6 +86,14 @@ function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batc
     storage,
     replica,
     minted,
+    actor: () => env.actor,
+    forget: async () => {
+      epoch++;
+      env.actor = `${SELF}~${epoch}`;
+      env.forgets++;
+      await minted.dropOld();
+      if (env.afterForget) await env.afterForget();
+    },
     ring: () => env.ring,
     wasRemoved: (id) => (env.removed ? env.removed.has(id) : !env.members.has(id)),
     healthy: (id) => env.healthy.has(id),
@@ -90,7 +108,7 @@ function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batc
   };
   env.transfers = new Transfers(deps);
   env.write = (key, value) =>
-    replica.update(key, (cur) => versions.put(cur, { coordinator: SELF, context: versions.read(cur).context, value, now: 0 }).set);
+    replica.update(key, (cur) => versions.put(cur, { coordinator: env.actor, context: versions.read(cur).context, value, now: 0 }).set);
   env.stored = async (key) => (await storage.get(key))?.value;
   env.keysShippedTo = (to) => new Set(env.shipped.filter((s) => s.to === to).flatMap((s) => s.sets.map((x) => x.key)));
   return env;
@@ -132,7 +150,7 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     expect(keysIn(lost).length).toBeGreaterThan(0);
   });
 
-  it('ships each such partition to its current replicas, then deletes its keys and records them as minted', async () => {
+  it('ships each such partition to its current replicas, then moves to a new actor epoch and deletes its keys', async () => {
     const env = setup({ n: N, w: 2, ring: next, members: ['a', 'b', 'c', 'd'] });
     const mine = keysIn(allPartitions().filter((p) => replicates(prev, p, N)));
     await writeAll(env, mine);
@@ -154,9 +172,11 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
         expect(sent).toEqual([{ key: k, set: before.get(k) }]);
       }
       expect(await env.stored(k)).toBeUndefined();
-      expect(env.minted.has(k)).toBe(true);
-      expect(versions.equals((await env.minted.get(k))!, versions.fromJson(before.get(k)))).toBe(true);
+      // The new epoch, not a record per key, keeps this node from reissuing the key's dots.
+      expect(env.minted.has(k)).toBe(false);
     }
+    expect(env.forgets).toBe(1);
+    expect(await env.storage.listMeta('minted')).toEqual([]);
     // Keys a still replicates stay where they are, are not shipped and not minted.
     for (const k of keysIn(kept)) {
       expect(await env.stored(k)).toEqual(before.get(k));
@@ -171,21 +191,29 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     expect(env.transfers.stats()).toEqual({ moved: keysIn(lost).length, copied: 0, partitionsPending: 0 });
   });
 
-  it('the minted log is durable: a fresh MintLog over the same storage knows every deleted key', async () => {
+  it('moves to a new epoch before the first delete; a key minted under the new actor meanwhile keeps a minted record', async () => {
+    // More partitions than run in parallel (4): the last is scanned after the epoch moved on. Keys on
+    // partitions this node never replicated are strays, queued like the rest by queueAll.
+    const withKeys = gone.filter((p) => KEYS.has(p));
+    expect(withKeys.length).toBeGreaterThan(4);
     const env = setup({ n: N, w: 2, ring: next, members: ['a', 'b', 'c', 'd'] });
-    await writeAll(env, keysIn(allPartitions()));
-    env.transfers.ringChanged(prev, next);
-    // Keys on partitions a never replicated are strays; a starting node queues them all (queueAll).
+    await writeAll(env, keysIn(gone));
+    const late = KEYS.get(withKeys.at(-1)!)![0]!;
+    let deletedBeforeForget = false;
+    env.afterForget = async () => {
+      for (const k of keysIn(gone)) if ((await env.stored(k)) === undefined) deletedBeforeForget = true;
+      await env.write(late, 'minted under a~1');
+    };
     env.transfers.queueAll();
     await env.transfers.run();
-    const reloaded = new MintLog(env.storage, versions.merge);
-    await reloaded.load();
-    for (const k of keysIn(gone)) {
-      expect(await env.stored(k)).toBeUndefined();
-      expect(reloaded.has(k)).toBe(true);
-      expect(versions.read((await reloaded.get(k))!).values).toEqual([`v-${k}`]);
-    }
-    for (const k of keysIn(kept)) expect(reloaded.has(k)).toBe(false);
+    expect(deletedBeforeForget).toBe(false);
+    expect(env.forgets).toBe(1);
+    for (const k of keysIn(gone)) expect(await env.stored(k)).toBeUndefined();
+    expect(env.transfers.pending()).toBe(0);
+    // a~1 is still the actor in effect, so the dot it minted for `late` is kept on record...
+    expect(versions.read((await env.minted.get(late))!).values).toEqual(['minted under a~1']);
+    // ...and only for that key.
+    expect(keysIn(gone).filter((k) => env.minted.has(k))).toEqual([late]);
   });
 
   it('deletes nothing before every live target acknowledged', async () => {
@@ -244,7 +272,7 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     const resent = env.shipped.flatMap((s) => s.sets).filter((x) => x.key === raced);
     expect(resent).toHaveLength(N);
     for (const x of resent) expect(x.set).toEqual(left);
-    expect(versions.read((await env.minted.get(raced!))!).values).toEqual(['newer']);
+    expect(env.minted.has(raced!)).toBe(false);
     expect(env.transfers.pending()).toBe(0);
   });
 
@@ -443,6 +471,8 @@ describe('transfers: copying to the replacements of a removed member', () => {
       storage: env.storage,
       replica: env.replica,
       minted: env.minted,
+      actor: () => 'b',
+      forget: async () => {},
       ring: () => next,
       wasRemoved: (id) => id === 'd',
       healthy: (id) => id !== 'd' && id !== 'b',
