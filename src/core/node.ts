@@ -11,6 +11,7 @@
 //   .leave(opts?)                                    -> hand every partition to its new owner, stop
 //   .removeMember(id)                                -> reassign a dead member's partitions
 //   .membership()                                    -> the history and ring, for UIs and tests
+//   .seed(entries)                                   -> bulk-load keys never written (benchmarks, tests)
 //
 // Membership (§4.8): a node joins explicitly when it starts (unless config.autoJoin is off), its
 // view is gossiped (gossip.ts), and the ring is derived from the view (membership.ts). An outage is
@@ -29,7 +30,7 @@ import { Listeners } from '../ports/emitter';
 import { randomInt } from '../ports/random';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
-import { encodeContext, decodeContext, type Context } from './context';
+import { encodeContext, decodeContext, emptyContext, type Context } from './context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
 import { Actor } from './actor';
 import { AntiEntropy } from './antientropy';
@@ -68,6 +69,7 @@ export * from './node-config';
 
 /** Characters per key-transfer shipment: well below MAX_MESSAGE_CHARS, so a chunk never fails to send. */
 const TRANSFER_CHARS = 1 << 20;
+const SEED_BATCH = 500;
 type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
 type RemoteError = { error: ErrorName; message: string; required?: number; answered?: number };
 
@@ -305,6 +307,23 @@ export class DynamoCore {
     const { moved, partitionsPending } = this.transfers.stats();
     await this.stop();
     return { complete: partitionsPending === 0, moved, partitionsPending };
+  }
+
+  /**
+   * Stores each entry this node is a primary of as one version with the fixed dot (seed, 1), so every
+   * replica seeding the same entries holds the same set, equal Merkle trees and all, with no message
+   * sent. For loading a large ring fast (benchmarks, tests): meant for keys never written, since two
+   * different seeds of one key share a dot and only one survives. Resolves to how many it stored.
+   */
+  async seed(entries: ReadonlyArray<{ key: string; value: Json }>): Promise<number> {
+    this.ensureOpen();
+    const n = this.config.n;
+    const mine = entries.filter(({ key, value }) => (checkKey(key), checkValue(value), this.walk(key).slice(0, n).includes(this.id)));
+    for (let i = 0; i < mine.length; i += SEED_BATCH) {
+      // A batch at a time: concurrent writes share IndexedDB transactions (group commit).
+      await Promise.all(mine.slice(i, i + SEED_BATCH).map(({ key, value }) => this.replica.merge(key, seedSet(value, this.config.versioning))));
+    }
+    return mine.length;
   }
 
   /** Removes a member that is gone for good: its partitions are reassigned and rebuilt from replicas. */
@@ -801,6 +820,10 @@ function withSelf(plan: Placement[], self: NodeId): Placement[] {
   if (plan.some((p) => p.node === self)) return plan;
   const last = plan.at(-1);
   return [...plan.slice(0, -1), { node: self, hintFor: last?.hintFor }];
+}
+
+function seedSet(value: Json, v: Versioning): SiblingSet {
+  return v.put(versions.empty(), { coordinator: 'seed', context: emptyContext(), now: 0, value }).set;
 }
 
 function mergeInto(base: SiblingSet, others: SiblingSet[], v: Versioning): SiblingSet {

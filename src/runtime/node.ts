@@ -61,6 +61,8 @@ export interface DynamoNode {
   readonly q: number;
   /** The gossiped membership history and the ring derived from it. */
   membership(): { changes: readonly Change[]; ring: Ring | undefined; digest: string };
+  /** Bulk-loads keys never written, each stored by its primaries only, with no messages (benchmarks). */
+  seed(entries: ReadonlyArray<{ key: string; value: Json }>): Promise<number>;
   /** Tell peers whether this tab is hidden (they then tolerate throttled heartbeats). */
   setHidden(hidden: boolean): void;
   /** Peers whose tab said it is hidden. */
@@ -178,6 +180,9 @@ class RuntimeNode implements DynamoNode {
   }
   get q(): number {
     return this.core.config.q;
+  }
+  seed(entries: ReadonlyArray<{ key: string; value: Json }>): Promise<number> {
+    return this.core.seed(entries);
   }
   setHidden(hidden: boolean): void {
     this.webrtc.setHidden(hidden);
