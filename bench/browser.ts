@@ -6,6 +6,7 @@
 // Robustness: each section runs with a deadline; a section that fails or times out prints why, its
 // rows come out as NaN with the reason in the note, its tabs are closed, and the run goes on.
 
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
@@ -354,6 +355,7 @@ async function loadedQuorum(
     const startAt = Date.now() + 500;
     const args = { op, startAt, warmMs: o.warmS * 1000, durMs: o.seconds * 1000, outstanding: OUTSTANDING, written };
     const meter = await cpuMeter(env);
+    const frames0 = await framing(pages[1]!);
     const profiler = await profileTab(env, pages[1]!);
     const results = await withTimeout(
       Promise.all(pages.map((p, tab) => p.evaluate(drive, { ...args, tab }))),
@@ -362,6 +364,8 @@ async function loadedQuorum(
     );
     const cpu = await meter.stop();
     const profile = await profiler.stop();
+    const frames1 = await framing(pages[1]!);
+    const perFrame = (frames1.messages - frames0.messages) / Math.max(1, frames1.frames - frames0.frames);
     if (op === 'put') written = results.map((r) => r.issued);
     const lat = results.flatMap((r) => r.lat);
     const acked = results.reduce((a, r) => a + r.acked, 0);
@@ -379,10 +383,18 @@ async function loadedQuorum(
         `throughput: acknowledged ${op}s/s, ${o.load}, ${o.seconds} s`,
         rate,
         `${op}s/s`,
-        `${bound(cpu, idbPerTab, o.groupCommit)}; ${profile}; ${TABS * OUTSTANDING} in flight / ${mean.toFixed(0)} ms mean latency = ${(((TABS * OUTSTANDING) / mean) * 1000).toFixed(0)}/s (Little); ${errNote}`,
+        `${bound(cpu, idbPerTab, o.groupCommit)}; ${profile}; tab 1 sent ${perFrame.toFixed(1)} messages per data-channel frame; ${TABS * OUTSTANDING} in flight / ${mean.toFixed(0)} ms mean latency = ${(((TABS * OUTSTANDING) / mean) * 1000).toFixed(0)}/s (Little); ${errNote}`,
       ),
     );
   }
+}
+
+/** Messages and frames a tab has sent so far (frames include heartbeats). */
+function framing(page: Page): Promise<{ messages: number; frames: number }> {
+  return page.evaluate(() => {
+    const t = window.dynamo!.stats().transport;
+    return { messages: t.messagesSent, frames: t.framesSent };
+  });
 }
 
 /** Runs in the page (no closures over Node values). */
@@ -493,6 +505,9 @@ async function profileTab(env: Env, page: Page): Promise<{ stop(): Promise<strin
         const { profile } = (await cdp.send('Profiler.stop')) as {
           profile: { nodes: Array<{ hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }> };
         };
+        // BENCH_PROFILE_DIR=dir keeps each raw profile (.cpuprofile: open in Chrome DevTools).
+        const dir = process.env.BENCH_PROFILE_DIR;
+        if (dir) writeFileSync(`${dir}/tab1-${Date.now()}.cpuprofile`, JSON.stringify(profile));
         const self = new Map<string, number>();
         let total = 0;
         for (const n of profile.nodes) {

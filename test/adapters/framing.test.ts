@@ -1,8 +1,37 @@
-// Framing: chunking below the data channel limit and reassembly.
+// Framing: chunking below the data channel limit, batches of small messages, and reassembly.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Reassembler, encodeFrames } from '../../src/adapters/webrtc/framing';
+import { Reassembler, encodeFrames, packFrame, unpackBatch } from '../../src/adapters/webrtc/framing';
+
+/** Frames a queue of messages the way the transport does: large ones chunked, small ones packed. */
+function frameAll(messages: string[], chunk: number): string[] {
+  const frames: string[] = [];
+  let at = 0;
+  while (at < messages.length) {
+    const m = messages[at] as string;
+    if (m.length > chunk) {
+      frames.push(...encodeFrames(m, chunk));
+      at++;
+    } else {
+      const { frame, next } = packFrame(messages, at, chunk);
+      frames.push(frame);
+      at = next;
+    }
+  }
+  return frames;
+}
+
+/** Every message the frames carry, in order. */
+function receive(frames: string[], r = new Reassembler(1 << 30)): string[] {
+  const out: string[] = [];
+  for (const f of frames) {
+    const res = r.push(f);
+    if (res.kind === 'message') out.push(res.data);
+    if (res.kind === 'batch') out.push(...res.data);
+  }
+  return out;
+}
 
 function roundTrip(data: string, chunk: number): string[] {
   const r = new Reassembler(1 << 30);
@@ -48,5 +77,57 @@ describe('framing', () => {
 
   it('ignores frames with unknown tags', () => {
     expect(new Reassembler(10).push('zzz')).toEqual({ kind: 'none' });
+  });
+
+  describe('batches', () => {
+    it('sends a lone message as a plain frame, several as one batch', () => {
+      expect(packFrame(['hello'], 0, 100)).toEqual({ frame: 'mhello', next: 1 });
+      expect(packFrame(['ab', '', 'c:d'], 0, 100)).toEqual({ frame: 'b2:ab0:3:c:d', next: 3 });
+      expect(receive(['b2:ab0:3:c:d'])).toEqual(['ab', '', 'c:d']);
+    });
+
+    it('fills a frame up to the chunk size and leaves the rest for the next', () => {
+      // Each message costs 2 (prefix "3:") + 3 characters; a chunk of 16 takes three of them.
+      const { frame, next } = packFrame(['aaa', 'bbb', 'ccc', 'ddd'], 0, 16);
+      expect(frame).toBe('b3:aaa3:bbb3:ccc');
+      expect(next).toBe(3);
+      expect(packFrame(['aaa', 'bbb', 'ccc', 'ddd'], next, 16)).toEqual({ frame: 'mddd', next: 4 });
+    });
+
+    it('round-trips any queue of messages, large and small mixed, in order and within the frame size', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.string({ unit: 'binary', maxLength: 60 }), { maxLength: 30 }),
+          fc.integer({ min: 2, max: 40 }),
+          (messages, chunk) => {
+            const frames = frameAll(messages, chunk);
+            return frames.every((f) => f.length <= chunk + 1) && JSON.stringify(receive(frames)) === JSON.stringify(messages);
+          },
+        ),
+      );
+    });
+
+    it('keeps the order of messages around a chunked one', () => {
+      const big = 'x'.repeat(50);
+      const frames = frameAll(['a', 'b', big, 'c', 'd'], 16);
+      expect(frames.map((f) => f[0])).toEqual(['b', 'c', 'c', 'c', 'e', 'b']);
+      expect(receive(frames)).toEqual(['a', 'b', big, 'c', 'd']);
+    });
+
+    it('drops a malformed batch whole, then recovers', () => {
+      for (const bad of ['b', 'bx', 'b:', 'b5:abc', 'b01:a', 'b-1:', 'b3:abc4', 'b3:abcx:', 'b1234567890:a']) {
+        const r = new Reassembler(1 << 20);
+        expect(r.push(bad), bad).toEqual({ kind: 'malformed' });
+        expect(r.push('mok')).toEqual({ kind: 'message', data: 'ok' });
+      }
+      expect(unpackBatch('1:a')).toEqual(['a']);
+    });
+
+    it('refuses a batch in the middle of a chunked message', () => {
+      const r = new Reassembler(1 << 20);
+      expect(r.push('cabc')).toEqual({ kind: 'none' });
+      expect(r.push('b1:a1:b')).toEqual({ kind: 'overflow' });
+      expect(r.push('b1:a1:b')).toEqual({ kind: 'batch', data: ['a', 'b'] });
+    });
   });
 });

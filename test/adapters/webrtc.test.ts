@@ -82,6 +82,31 @@ describe('WebRTC transport', () => {
     expect(b.peers()).toEqual(['a']);
   });
 
+  it('packs the messages of one task into few frames, in order, chunked ones included', async () => {
+    const [a, b] = await pair(await start(), { heartbeatMs: 60_000, deadAfterMs: 120_000, chunkChars: 1024 });
+    const got: string[] = [];
+    b.onMessage((_from, d) => got.push(d));
+    const want = Array.from({ length: 300 }, (_, i) => (i % 100 === 50 ? `big${i}:${'y'.repeat(5000)}` : `m${i}`));
+    const framesBefore = a.stats().framesSent;
+    for (const m of want) expect(a.send('b', m)).toBe(true);
+    await until(() => got.length === want.length, 10_000, '300 messages');
+    expect(got).toEqual(want);
+    // 297 small ones fit a few 1 KiB batches; each 5 KB one takes 5 chunks.
+    expect(a.stats().framesSent - framesBefore).toBeLessThan(40);
+    expect(b.stats().messagesReceived).toBe(want.length);
+  });
+
+  it('counts and drops a malformed batch frame, and keeps the link', async () => {
+    const [a, b] = await pair(await start());
+    const raw = a as unknown as { links: Map<string, unknown>; write(link: unknown, frame: string): boolean };
+    raw.write(raw.links.get('b'), 'b9:short');
+    const got = waitFor<[string, string]>(b.onMessage.bind(b), () => true, 5_000, 'message after the bad frame');
+    expect(a.send('b', 'fine')).toBe(true);
+    expect((await got)[1]).toBe('fine');
+    expect(b.stats().malformedDropped).toBe(1);
+    expect(b.peers()).toEqual(['a']);
+  });
+
   it('refuses a second connection with an id already in the room', async () => {
     const url = await start();
     const first = await SignalingClient.connect({ url, room: 'r', peer: 'dup', socket: nodeSocket });

@@ -87,6 +87,39 @@ describe('IndexedDB storage: group commit', () => {
       expect(await s.get('lone')).toEqual(rec('lone'));
     }));
 
+  it('commits writes made in one task in one transaction, however they were started', () =>
+    withIdb(async (s) => {
+      const before = s.stats();
+      const writes = [s.put(rec('a')), s.putMeta('m', 1)];
+      await Promise.resolve();
+      writes.push(s.delete('a'), s.put(rec('b')));
+      await Promise.all(writes);
+      const after = s.stats();
+      expect(after.transactions - before.transactions).toBe(1);
+      expect(after.writes - before.writes).toBe(4);
+      expect(await s.get('a')).toBeUndefined();
+      expect(await s.get('b')).toEqual(rec('b'));
+      expect(await s.getMeta('m')).toBe(1);
+    }));
+
+  it('a write joining a transaction fails alone when its value cannot be stored', () =>
+    withIdb(async (s) => {
+      const first = s.put(rec('ok1'));
+      const bad = s.put(rec('bad', (() => 1) as unknown as KeyRecord['value']));
+      const last = s.put(rec('ok2'));
+      await expect(bad).rejects.toMatchObject({ name: 'DataCloneError' });
+      await Promise.all([first, last]);
+      expect(await s.count()).toBe(2);
+    }));
+
+  it('answers the gets sharing a transaction each with its own record, in the order asked', () =>
+    withIdb(async (s) => {
+      await s.putMany([rec('x'), rec('y')]);
+      const order: string[] = [];
+      await Promise.all(['x', 'nope', 'y'].map((k) => s.get(k).then((r) => order.push(r?.key ?? '-'))));
+      expect(order).toEqual(['x', '-', 'y']);
+    }));
+
   it('keeps batching under a steady stream of writes', () =>
     withIdb(async (s) => {
       const writes: Array<Promise<void>> = [];
@@ -105,6 +138,8 @@ describe('IndexedDB storage: storage full', () => {
     withIdb(async (s) => {
       await s.put(rec('before'));
       const inFlight = s.put(rec('in-flight'));
+      // A later task: writes made in this one would join the in-flight transaction.
+      await new Promise((r) => setTimeout(r, 0));
       s.testHooks.failNextCommit();
       const batch = await Promise.allSettled([s.put(rec('x')), s.putMeta('m', 1), s.delete('before')]);
       await expect(inFlight).resolves.toBeUndefined();

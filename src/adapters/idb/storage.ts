@@ -8,6 +8,7 @@ import {
   type ScanPage,
   type Storage,
 } from '../../ports/storage';
+import { nextTask } from '../system/next-task';
 
 export type Durability = 'default' | 'strict' | 'relaxed';
 
@@ -24,7 +25,7 @@ export interface IdbStorageStats {
   aborted: number;
   /** Write calls (put, putMany, delete, putMeta, deleteMeta) that reached a transaction. */
   writes: number;
-  /** Of those, the ones that waited for an in-flight transaction and were committed as a group. */
+  /** Of those, the ones committed in a transaction shared with other writes. */
   batchedWrites: number;
   /** The most write calls committed in one transaction. */
   maxBatch: number;
@@ -98,15 +99,30 @@ interface PendingWrite {
   reject: (e: unknown) => void;
 }
 
+/** The write transaction still taking requests: one-op writes of the same task join it. */
+interface Filling {
+  keys: IDBObjectStore;
+  meta: IDBObjectStore;
+  /** Every caller it settles; joiners add themselves. */
+  members: PendingWrite[];
+}
+
+interface PendingRead {
+  key: string;
+  resolve: (r: KeyRecord | undefined) => void;
+  reject: (e: unknown) => void;
+}
+
 // getAll's count is an unsigned long; beyond it means "no limit".
 const MAX_COUNT = 2 ** 32 - 1;
 
 class IdbStorageImpl implements IdbStorage {
   private closing = false;
   private closed: Promise<void> | undefined;
-  /** The transaction being committed, if any; writes arriving meanwhile wait in `queue`. */
+  /** The transaction being committed, if any; writes arriving meanwhile join it while it is `filling`, else wait in `queue`. */
   private flushing: Promise<void> | undefined;
   private queue: PendingWrite[] = [];
+  private filling: Filling | undefined;
   private fault: string | undefined;
   private readonly counters: IdbStorageStats = {
     transactions: 0,
@@ -117,8 +133,8 @@ class IdbStorageImpl implements IdbStorage {
     readTransactions: 0,
     reads: 0,
   };
-  /** `get` calls made in the current task, served together by one readonly transaction. */
-  private readBatch: Array<{ key: string; resolve: (r: KeyRecord | undefined) => void; reject: (e: unknown) => void }> | undefined;
+  /** `get` calls waiting for the next readonly transaction, which serves them together. */
+  private readBatch: PendingRead[] | undefined;
   readonly testHooks: IdbStorageTestHooks = {
     failNextCommit: (errorName = 'QuotaExceededError') => {
       this.fault = errorName;
@@ -137,8 +153,10 @@ class IdbStorageImpl implements IdbStorage {
   // ---- reads: in readonly transactions, which IndexedDB orders after earlier writes.
 
   /**
-   * Gets made in the same task share one readonly transaction (opened at the end of the task):
-   * under load a node issues many at once, and a transaction per get cost more than the get.
+   * Gets share one readonly transaction, opened behind the tasks already queued (next-task.ts):
+   * under load a node's requests arrive one task each, and a transaction per get cost more than
+   * the get. They are answered together, once the last is in: their callers' writes then come in
+   * one task and share one write transaction too.
    */
   get(key: string): Promise<KeyRecord | undefined> {
     try {
@@ -149,7 +167,7 @@ class IdbStorageImpl implements IdbStorage {
     return new Promise((resolve, reject) => {
       if (!this.readBatch) {
         this.readBatch = [];
-        queueMicrotask(() => this.flushReads());
+        nextTask(() => this.flushReads());
       }
       this.readBatch.push({ key, resolve, reject });
     });
@@ -160,14 +178,40 @@ class IdbStorageImpl implements IdbStorage {
     this.readBatch = undefined;
     try {
       this.assertOpen();
-      const tx = this.db.transaction('keys', 'readonly');
+      // The raw API: idb's promise per request adds listeners and a task hop to each get.
+      const store = unwrap(this.db).transaction('keys', 'readonly').objectStore('keys');
       this.counters.readTransactions++;
       this.counters.reads += batch.length;
-      for (const r of batch) tx.store.get(r.key).then(r.resolve, (e: unknown) => r.reject(this.translate(e)));
-      tx.done.catch(() => undefined);
+      this.readAll(store, batch);
     } catch (e) {
       for (const r of batch) r.reject(this.translate(e));
     }
+  }
+
+  private readAll(store: IDBObjectStore, batch: PendingRead[]): void {
+    const results: Array<{ ok: true; record: KeyRecord | undefined } | { ok: false; error: unknown }> = [];
+    let left = batch.length;
+    const answered = () => {
+      if (--left > 0) return;
+      batch.forEach((r, i) => {
+        const res = results[i]!;
+        if (res.ok) r.resolve(res.record);
+        else r.reject(res.error);
+      });
+    };
+    batch.forEach((r, i) => {
+      const req = store.get(r.key) as IDBRequest<KeyRecord | undefined>;
+      req.onsuccess = () => {
+        results[i] = { ok: true, record: req.result };
+        answered();
+      };
+      req.onerror = (ev) => {
+        // One failed get must not abort the others' transaction.
+        ev.preventDefault();
+        results[i] = { ok: false, error: this.translate(req.error) };
+        answered();
+      };
+    });
   }
 
   scanPartition(partition: number, opts: { after?: string; limit?: number } = {}): Promise<ScanPage> {
@@ -234,14 +278,16 @@ class IdbStorageImpl implements IdbStorage {
   }
 
   /**
-   * A write with nothing in flight starts its transaction at once (IndexedDB clones the values
-   * synchronously). Otherwise it waits for the in-flight transaction and then commits together with
-   * every other write that arrived meanwhile; it is cloned now, so the caller may reuse its objects.
+   * A write with nothing in flight starts its transaction at once, and one-op writes made later in
+   * the same task join it (IndexedDB clones the values synchronously, either way). Otherwise a
+   * write waits for the in-flight transaction and then commits together with every other write that
+   * arrived meanwhile; it is cloned now, so the caller may reuse its objects.
    */
   private write(ops: WriteOp[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.assertOpen();
       const pending: PendingWrite = { ops, resolve, reject };
+      if (this.join(pending)) return;
       if (this.flushing === undefined) return this.start([pending]);
       // A value that cannot be cloned fails its own caller here, not the whole group later.
       pending.ops = structuredClone(ops);
@@ -249,20 +295,47 @@ class IdbStorageImpl implements IdbStorage {
     });
   }
 
+  /**
+   * Adds a one-op write to the transaction being filled, if it still takes requests (until the
+   * task that opened it ends). Several ops are never joined: one failing halfway would leave the
+   * others in a transaction that commits. True when the write was taken (or failed on its own).
+   */
+  private join(pending: PendingWrite): boolean {
+    const group = this.filling;
+    const op = pending.ops[0];
+    // Never ahead of a write already waiting: writes commit in the order they were made.
+    if (group === undefined || this.queue.length > 0 || pending.ops.length !== 1 || op === undefined) return false;
+    try {
+      apply(group.keys, group.meta, op);
+    } catch (e) {
+      if (isDomError(e, 'TransactionInactiveError')) {
+        this.filling = undefined;
+        return false;
+      }
+      // No request was made (e.g. DataCloneError): the transaction and its other writes go on.
+      pending.reject(this.translate(e));
+      return true;
+    }
+    group.members.push(pending);
+    return true;
+  }
+
   private start(batch: PendingWrite[]): void {
+    this.counters.transactions++;
     this.flushing = this.commit(batch);
   }
 
-  /** Runs one transaction for the batch and settles every caller with its outcome. Never rejects. */
+  /** Runs one transaction for the batch (and its joiners), settles every caller with its outcome. Never rejects. */
   private async commit(batch: PendingWrite[]): Promise<void> {
-    this.tally(batch.length);
     let failure: { error: unknown } | undefined;
     try {
-      await this.transact(batch.flatMap((w) => w.ops));
+      await this.transact(batch);
     } catch (e) {
       this.counters.aborted++;
       failure = { error: this.translate(e) };
     }
+    if (this.filling?.members === batch) this.filling = undefined;
+    this.tally(batch.length);
     // Hand over to the next group before waking callers: a caller's follow-up write then starts
     // its own transaction at once instead of queueing behind a transaction that is already done.
     const next = this.queue.splice(0);
@@ -275,7 +348,6 @@ class IdbStorageImpl implements IdbStorage {
   }
 
   private tally(batchSize: number): void {
-    this.counters.transactions++;
     this.counters.writes += batchSize;
     if (batchSize > 1) this.counters.batchedWrites += batchSize;
     this.counters.maxBatch = Math.max(this.counters.maxBatch, batchSize);
@@ -286,14 +358,15 @@ class IdbStorageImpl implements IdbStorage {
    * `tx.error` carries the reason (e.g. QuotaExceededError), and its per-request promises would
    * become unhandled rejections when the transaction aborts.
    */
-  private async transact(ops: WriteOp[]): Promise<void> {
+  private async transact(batch: PendingWrite[]): Promise<void> {
     const tx = unwrap(this.db).transaction(['keys', 'meta'], 'readwrite', { durability: this.durability });
     const done = settled(tx);
     try {
       const keys = tx.objectStore('keys');
       const meta = tx.objectStore('meta');
-      for (const op of ops) apply(keys, meta, op);
-      this.injectFault(tx);
+      for (const w of batch) for (const op of w.ops) apply(keys, meta, op);
+      this.injectFault(tx, meta);
+      this.filling = { keys, meta, members: batch };
     } catch (e) {
       // A synchronous failure (e.g. DataCloneError) must not commit the half-applied batch.
       done.catch(() => undefined);
@@ -303,13 +376,17 @@ class IdbStorageImpl implements IdbStorage {
     await done;
   }
 
-  private injectFault(tx: IDBTransaction): void {
+  private injectFault(tx: IDBTransaction, meta: IDBObjectStore): void {
     if (this.fault === undefined) return;
     const error = new DOMException(`simulated ${this.fault}`, this.fault);
     this.fault = undefined;
-    // tx.error is a read-only getter; shadow it so the abort looks exactly like the browser's.
-    Object.defineProperty(tx, 'error', { value: error });
-    tx.abort();
+    // Aborted from a request's callback, after the task that opened it: writes joining it meanwhile
+    // fail with it, as they would if the browser refused the commit.
+    meta.count().onsuccess = () => {
+      // tx.error is a read-only getter; shadow it so the abort looks exactly like the browser's.
+      Object.defineProperty(tx, 'error', { value: error });
+      tx.abort();
+    };
   }
 
   private translate(e: unknown): unknown {

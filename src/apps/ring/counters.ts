@@ -66,7 +66,10 @@ function title(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** Made once: toLocaleString builds a formatter per call, and the counters redraw ten times a second. */
+const INTEGER = new Intl.NumberFormat('en-US');
+
 function format(key: string, v: number): string {
   if (v > 1e12 && /last|At$/i.test(key)) return clockTime(v);
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1);
+  return Number.isInteger(v) ? INTEGER.format(v) : v.toFixed(1);
 }
