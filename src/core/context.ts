@@ -39,6 +39,9 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** Char code -> 6-bit value, -1 outside the alphabet. */
 const DECODE = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+/** 6-bit value -> char code. */
+const ENCODE = new Uint8Array(64);
+for (let i = 0; i < ALPHABET.length; i++) ENCODE[i] = ALPHABET.charCodeAt(i);
 
 export function emptyContext(): Context {
   return { clock: vclock.empty(), except: [] };
@@ -73,18 +76,16 @@ export function adoptable(ctx: Context, known: VClock): VClock {
 export function encodeContext(ctx: Context): string {
   if (ctx.clock.length === 0) return '';
   const json = [vclock.toJson(ctx.clock), ctx.except.map((d) => [d.node, d.counter])];
-  return base64urlEncode(utf8Bytes(JSON.stringify(json)));
+  return base64urlEncode(utf8Binary(JSON.stringify(json)));
 }
 
-// Node ids are nearly always ASCII, and then the bytes are the char codes: no encoder needed.
-function utf8Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
+// The UTF-8 bytes of `text` as a binary string (one char per byte). Node ids are nearly always
+// ASCII, and then that is the text itself: no encoder, no byte array.
+function utf8Binary(text: string): string {
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0x7f) return new TextEncoder().encode(text);
-    out[i] = c;
+    if (text.charCodeAt(i) > 0x7f) return fromCodes(new TextEncoder().encode(text));
   }
-  return out;
+  return text;
 }
 
 /** '' and undefined mean "no context" (the empty context): a blind write. */
@@ -92,13 +93,16 @@ export function decodeContext(s: string | undefined): Context {
   if (s === undefined || s === '') return emptyContext();
   if (typeof s !== 'string') throw new ValidationError('context: expected a string');
   if (s.length > MAX_CONTEXT_CHARS) throw new ValidationError(`context: longer than ${MAX_CONTEXT_CHARS} characters`);
-  return contextFromJson(parseJson(utf8(base64urlDecode(s))));
+  return contextFromJson(parseJson(utf8Text(base64urlDecode(s))));
 }
 
-function utf8(bytes: Uint8Array): string {
+/** The text whose UTF-8 bytes are the binary string `bin`; ASCII is itself. */
+function utf8Text(bin: string): string {
   let ascii = true;
-  for (let i = 0; i < bytes.length && ascii; i++) ascii = (bytes[i] as number) < 0x80;
-  if (ascii && bytes.length <= 8192) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  for (let i = 0; i < bin.length && ascii; i++) ascii = bin.charCodeAt(i) < 0x80;
+  if (ascii) return bin;
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -136,21 +140,37 @@ function dotFromJson(x: unknown, clock: VClock): Dot {
   return dot;
 }
 
-function base64urlEncode(bytes: Uint8Array): string {
-  const codes: number[] = [];
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let k = 0; k < chars; k++) codes.push(ALPHABET.charCodeAt((n >> (18 - 6 * k)) & 63));
+// Binary strings in and out, into arrays of exact size: every get and put returns a context, and
+// growing arrays of codes made this codec a visible cost of the simulator.
+function base64urlEncode(bin: string): string {
+  const len = bin.length;
+  const codes = new Array<number>(Math.ceil((len * 4) / 3));
+  let j = 0;
+  for (let i = 0; i < len; i += 3) {
+    const n = (bin.charCodeAt(i) << 16) | (i + 1 < len ? bin.charCodeAt(i + 1) << 8 : 0) | (i + 2 < len ? bin.charCodeAt(i + 2) : 0);
+    codes[j++] = ENCODE[n >> 18] as number;
+    codes[j++] = ENCODE[(n >> 12) & 63] as number;
+    if (i + 1 < len) codes[j++] = ENCODE[(n >> 6) & 63] as number;
+    if (i + 2 < len) codes[j++] = ENCODE[n & 63] as number;
   }
-  return codes.length <= 8192 ? String.fromCharCode.apply(null, codes) : codes.map((c) => String.fromCharCode(c)).join('');
+  return fromCodes(codes);
+}
+
+/** String.fromCharCode over many codes, in slices that stay within engines' argument limits. */
+function fromCodes(codes: ArrayLike<number>): string {
+  if (codes.length <= 8192) return String.fromCharCode.apply(null, codes as number[]);
+  let out = '';
+  for (let i = 0; i < codes.length; i += 8192) {
+    out += String.fromCharCode.apply(null, Array.prototype.slice.call(codes, i, i + 8192) as number[]);
+  }
+  return out;
 }
 
 // Strict: only the url-safe alphabet, no padding, no impossible length, no stray low bits,
 // so every context has exactly one encoding.
-function base64urlDecode(s: string): Uint8Array {
+function base64urlDecode(s: string): string {
   if (s.length % 4 === 1) throw new ValidationError('context: bad base64url length');
-  const out = new Uint8Array(Math.floor((s.length * 6) / 8));
+  const out = new Array<number>(Math.floor((s.length * 6) / 8));
   let acc = 0;
   let bits = 0;
   let j = 0;
@@ -166,5 +186,5 @@ function base64urlDecode(s: string): Uint8Array {
     }
   }
   if ((acc & ((1 << bits) - 1)) !== 0) throw new ValidationError('context: not canonical base64url');
-  return out;
+  return fromCodes(out);
 }

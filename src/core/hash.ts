@@ -4,6 +4,7 @@
 //   murmur3(bytes: Uint8Array, seed?: number): number     MurmurHash3_x86_32, unsigned 32-bit result
 //   utf8(s: string): Uint8Array                            WHATWG UTF-8 (lone surrogates → U+FFFD)
 //   hashKey(key: string): number                           murmur3(utf8(key), HASH_SEED)
+//   utf8Length(s: string): number                          utf8(s).length, computed without encoding
 //   partitionOf(key: string, q: number): number            the partition (0..q-1) holding `key`
 //   partitionOfHash(hash: number, q: number): number       same, from a precomputed hash
 //   isPartitionCount(q: unknown): q is number              power of two in [MIN_Q, MAX_Q]
@@ -111,7 +112,52 @@ function putCodePoint(out: Uint8Array, n: number, c: number): number {
 
 /** The position of `key` on the 32-bit hash ring. */
 export function hashKey(key: string): number {
-  return murmur3(utf8(key), HASH_SEED);
+  return isAscii(key) ? murmur3Ascii(key, HASH_SEED) : murmur3(utf8(key), HASH_SEED);
+}
+
+/**
+ * murmur3 over an ASCII string's char codes, which are its UTF-8 bytes. Why: keys are hashed on
+ * every request, and allocating a byte array per hash was a visible cost of the simulator.
+ */
+function murmur3Ascii(s: string, seed: number): number {
+  const len = s.length;
+  const blocks = len & ~3;
+  let h = seed | 0;
+  for (let i = 0; i < blocks; i += 4) {
+    const k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+    h ^= mixK(k);
+    h = rotl32(h, 13);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = len & 3;
+  if (rest > 0) {
+    let k = 0;
+    if (rest === 3) k ^= s.charCodeAt(blocks + 2) << 16;
+    if (rest >= 2) k ^= s.charCodeAt(blocks + 1) << 8;
+    k ^= s.charCodeAt(blocks);
+    h ^= mixK(k);
+  }
+  return fmix32(h ^ len);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** The length of utf8(s) in bytes, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a surrogate pair: one code point above U+FFFF
+      i++;
+    } else n += 3; // the rest of the BMP, and a lone surrogate as U+FFFD
+  }
+  return n;
 }
 
 export function isPartitionCount(q: unknown): q is number {

@@ -512,13 +512,14 @@ export class DynamoCore {
     const made = await this.mintLocally(key, write, ctx, mine);
     const collector = new Collector<true>(need, plan.length, this.clock, timeoutMs, 'put');
     collector.ok(this.id, true);
-    const payload = setToJson(made.set);
+    // One message object for every replica without a hint: Requests serializes it once.
+    const msg = { type: 'put' as const, key, set: setToJson(made.set) };
     for (const p of plan) {
       if (p.node === this.id) continue;
       this.requests.send(
         this.transport,
         p.node,
-        { type: 'put', key, set: payload, ...(p.hintFor ? { hintFor: p.hintFor } : {}) },
+        p.hintFor ? { ...msg, hintFor: p.hintFor } : msg,
         (reply) => (reply.type === 'put-ack' && reply.ok ? collector.ok(p.node, true) : collector.failed()),
         () => collector.failed(),
       );
@@ -604,14 +605,14 @@ export class DynamoCore {
   /** Replicas that answered with less than the merged set get it (paper §4.6 read repair). */
   private readRepair(key: string, merged: SiblingSet, answers: Array<{ from: NodeId; value: SiblingSet | undefined }>, plan: Placement[]): void {
     if (versions.isEmpty(merged)) return;
-    const payload = setToJson(merged);
+    const msg = { type: 'put' as const, key, set: setToJson(merged) };
     for (const { from, value } of answers) {
       if (value && versions.equals(value, merged)) continue;
       this.counters.repairs.read++;
       this.listeners.repair.emit(key);
       const hintFor = plan.find((p) => p.node === from)?.hintFor;
       if (from === this.id) void this.storeIncoming(key, merged, hintFor).catch(() => undefined);
-      else this.requests.send(this.transport, from, { type: 'put', key, set: payload, ...(hintFor ? { hintFor } : {}) }, () => {}, () => {});
+      else this.requests.send(this.transport, from, hintFor ? { ...msg, hintFor } : msg, () => {}, () => {});
     }
   }
 

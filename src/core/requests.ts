@@ -3,7 +3,9 @@
 //
 // Public API
 //   new Requests(clock, lifetimeMs, firstId?, onTimeout?)   onTimeout(peer): a request went unanswered
-//   .send(transport, to, msg, onReply, onFail)   msg without id; onFail runs at most once
+//   .send(transport, to, msg, onReply, onFail)   msg without id; onFail runs at most once. A message
+//                                                object sent to several peers is encoded once, so it
+//                                                must not be changed after it was sent
 //   .reply(from, msg)                            true when it matched a live request from that peer
 //   .peerDown(peer)  .closeAll()
 
@@ -23,6 +25,9 @@ interface Entry {
 
 export class Requests {
   private pending = new Map<number, Entry>();
+  /** The last message sent and its JSON without the id: a put to N replicas is serialized once. */
+  private lastMsg: Outgoing | undefined;
+  private lastJson = '';
 
   constructor(
     private readonly clock: Clock,
@@ -38,7 +43,16 @@ export class Requests {
       this.fail(id);
     });
     this.pending.set(id, { to, onReply, onFail, cancel });
-    if (!transport.send(to, encode({ ...msg, id } as Message))) this.fail(id);
+    if (!transport.send(to, this.encode(msg, id))) this.fail(id);
+  }
+
+  /** Exactly encode({ ...msg, id }): the id goes last, spliced into the text instead of a copy of msg. */
+  private encode(msg: Outgoing, id: number): string {
+    if (msg !== this.lastMsg) {
+      this.lastMsg = msg;
+      this.lastJson = encode(msg as Message);
+    }
+    return `${this.lastJson.slice(0, -1)},"id":${id}}`;
   }
 
   reply(from: NodeId, msg: Reply): boolean {

@@ -2,7 +2,7 @@
 // JSON up to 1 MiB serialized, r/w within 1..N. Raised as ValidationError before anything is sent.
 
 import { ValidationError } from './errors';
-import { utf8 } from './hash';
+import { utf8Length } from './hash';
 import type { Json } from '../ports/storage';
 import { validateJson } from './versions';
 
@@ -11,13 +11,13 @@ export const MAX_VALUE_BYTES = 1024 * 1024;
 
 export function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) throw new ValidationError('key must be a non-empty string');
-  if (utf8(key).length > MAX_KEY_BYTES) throw new ValidationError(`key is longer than ${MAX_KEY_BYTES} bytes`);
+  if (utf8Length(key) > MAX_KEY_BYTES) throw new ValidationError(`key is longer than ${MAX_KEY_BYTES} bytes`);
 }
 
 export function checkValue(value: unknown): asserts value is Json {
   if (value === undefined) throw new ValidationError('value must be a JSON value, got undefined');
   validateJson(value);
-  const bytes = utf8(JSON.stringify(value)).length;
+  const bytes = utf8Length(JSON.stringify(value));
   if (bytes > MAX_VALUE_BYTES) throw new ValidationError(`value is ${bytes} bytes serialized; the limit is ${MAX_VALUE_BYTES}`);
 }
 

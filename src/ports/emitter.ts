@@ -4,17 +4,28 @@ import type { NodeId, Unsubscribe } from './transport';
 
 export class Listeners<A extends unknown[]> {
   private fns = new Set<(...args: A) => void>();
+  /**
+   * The listeners as of the last add or remove, replaced (never mutated) on change: an emit walks
+   * the list it started with, without copying it on every call (emit runs once per message).
+   */
+  private snapshot: ReadonlyArray<(...args: A) => void> = [];
 
   add(fn: (...args: A) => void): Unsubscribe {
     this.fns.add(fn);
-    return () => this.fns.delete(fn);
+    this.snapshot = [...this.fns];
+    return () => {
+      const had = this.fns.delete(fn);
+      if (had) this.snapshot = [...this.fns];
+      return had;
+    };
   }
 
   /** Calls every listener; one listener's exception must not starve the others or the caller. */
   emit(...args: A): void {
-    for (const fn of [...this.fns]) {
+    const fns = this.snapshot;
+    for (let i = 0; i < fns.length; i++) {
       try {
-        fn(...args);
+        (fns[i] as (...args: A) => void)(...args);
       } catch (err) {
         queueMicrotask(() => {
           throw err;
@@ -25,6 +36,7 @@ export class Listeners<A extends unknown[]> {
 
   clear(): void {
     this.fns.clear();
+    this.snapshot = [];
   }
 }
 
