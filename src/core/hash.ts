@@ -51,11 +51,15 @@ function fmix32(h: number): number {
 
 /** MurmurHash3_x86_32 (Austin Appleby, public domain). Blocks are read little-endian. */
 export function murmur3(bytes: Uint8Array, seed = 0): number {
-  const len = bytes.length;
+  return murmur3Of(bytes.length, (i) => bytes[i]!, seed);
+}
+
+/** MurmurHash3_x86_32 over `len` bytes, the i-th given by `byteAt(i)`. */
+function murmur3Of(len: number, byteAt: (i: number) => number, seed: number): number {
   const blocks = len & ~3;
   let h = seed | 0;
   for (let i = 0; i < blocks; i += 4) {
-    const k = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) | 0;
+    const k = byteAt(i) | (byteAt(i + 1) << 8) | (byteAt(i + 2) << 16) | (byteAt(i + 3) << 24);
     h ^= mixK(k);
     h = rotl32(h, 13);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
@@ -63,9 +67,9 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
   const rest = len & 3;
   if (rest > 0) {
     let k = 0;
-    if (rest === 3) k ^= bytes[blocks + 2]! << 16;
-    if (rest >= 2) k ^= bytes[blocks + 1]! << 8;
-    k ^= bytes[blocks]!;
+    if (rest === 3) k ^= byteAt(blocks + 2) << 16;
+    if (rest >= 2) k ^= byteAt(blocks + 1) << 8;
+    k ^= byteAt(blocks);
     h ^= mixK(k);
   }
   return fmix32(h ^ len);
@@ -120,24 +124,7 @@ export function hashKey(key: string): number {
  * every request, and allocating a byte array per hash was a visible cost of the simulator.
  */
 function murmur3Ascii(s: string, seed: number): number {
-  const len = s.length;
-  const blocks = len & ~3;
-  let h = seed | 0;
-  for (let i = 0; i < blocks; i += 4) {
-    const k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
-    h ^= mixK(k);
-    h = rotl32(h, 13);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const rest = len & 3;
-  if (rest > 0) {
-    let k = 0;
-    if (rest === 3) k ^= s.charCodeAt(blocks + 2) << 16;
-    if (rest >= 2) k ^= s.charCodeAt(blocks + 1) << 8;
-    k ^= s.charCodeAt(blocks);
-    h ^= mixK(k);
-  }
-  return fmix32(h ^ len);
+  return murmur3Of(s.length, (i) => s.charCodeAt(i), seed);
 }
 
 function isAscii(s: string): boolean {

@@ -105,6 +105,13 @@ describe('hashKey', () => {
     expect(hashKey('ππππ')).toBe(murmur3(Buffer.from('ππππ', 'utf8'), 0));
   });
 
+  it('hashes ASCII keys (the fast path, no byte array) exactly as their UTF-8 bytes, for every tail length', () => {
+    for (let len = 0; len <= 40; len++) {
+      const key = Array.from({ length: len }, (_, i) => String.fromCharCode(32 + ((i * 37 + len) % 95))).join('');
+      expect(hashKey(key)).toBe(murmur3(Buffer.from(key, 'utf8'), 0));
+    }
+  });
+
   it('distinguishes keys that differ only in normalization-sensitive or multibyte characters', () => {
     expect(hashKey('caf\u00e9')).not.toBe(hashKey('cafe\u0301'));
     expect(hashKey('cart:\u{1f6d2}')).not.toBe(hashKey('cart:\u{1f6d3}'));
