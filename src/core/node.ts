@@ -317,8 +317,11 @@ export class DynamoCore {
    */
   async seed(entries: ReadonlyArray<{ key: string; value: Json }>): Promise<number> {
     this.ensureOpen();
-    const n = this.config.n;
-    const mine = entries.filter(({ key, value }) => (checkKey(key), checkValue(value), this.walk(key).slice(0, n).includes(this.id)));
+    for (const { key, value } of entries) {
+      checkKey(key);
+      checkValue(value);
+    }
+    const mine = entries.filter(({ key }) => this.walk(key).slice(0, this.config.n).includes(this.id));
     for (let i = 0; i < mine.length; i += SEED_BATCH) {
       // A batch at a time: concurrent writes share IndexedDB transactions (group commit).
       await Promise.all(mine.slice(i, i + SEED_BATCH).map(({ key, value }) => this.replica.merge(key, seedSet(value, this.config.versioning))));

@@ -140,7 +140,9 @@ export class Reaper {
     this.lastRound = now;
     this.expireRecent(now);
     const confirmed = this.confirmed(now);
-    const noticed = [...this.notices].map(([key, digest]) => ({ key, digest }));
+    // Only notices for a tombstone held here as it is: the others (a key this node reaped itself, or
+    // holds differently) would move the actor to a new epoch for nothing, and epochs cost clock entries.
+    const noticed = [...this.notices].filter(([key, digest]) => this.tombstones.get(key)?.digest === digest).map(([key, digest]) => ({ key, digest }));
     this.notices = new Map();
     if (confirmed.length === 0 && noticed.length === 0) return 0;
     this.counts.rounds++;

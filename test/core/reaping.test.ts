@@ -119,6 +119,7 @@ describe('Reaper', () => {
     s.reaper.noticed([{ key, digest: 'not-the-same-set' }]);
     s.clock.advance(100);
     expect(await s.reaper.round()).toBe(0);
+    expect(s.forgot()).toBe(0); // nothing to reap: the actor keeps its epoch
     s.reaper.noticed([{ key, digest: s.digest }]);
     expect(await s.reaper.round()).toBe(1);
     expect(await s.storage.get(key)).toBeUndefined();
