@@ -25,7 +25,9 @@ import type { NodeId } from '../ports/transport';
 import { receive, respond, start, validateExchangePayload, type ExchangePayload, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
 import type { KeySet } from './messages';
-import { preferenceList, type Ring } from './ring';
+import type { Placement } from './placement';
+import type { Ring } from './ring';
+import { SHIPMENT_KEYS } from './shipping';
 import * as versions from './versions';
 
 export interface AaeMessage {
@@ -42,15 +44,15 @@ export interface AaeMessage {
 
 export interface AntiEntropyDeps {
   self: NodeId;
-  n: number;
   q: number;
   clock: Clock;
   random: Random;
   storage: Storage;
   ring(): Ring | undefined;
-  healthy(id: NodeId): boolean;
+  /** Who replicates a partition, and which co-replicas are up (placement.ts). */
+  placement: Pick<Placement, 'replicates' | 'coReplicas'>;
   send(to: NodeId, msg: AaeMessage): void;
-  /** Ships sets to a peer; true once it acknowledged merging them. */
+  /** Ships sets to a peer in acknowledged shipments (shipping.ts); true once it merged them all. */
   push(to: NodeId, sets: KeySet[]): Promise<boolean>;
   /** Keys were pushed to a peer that lacked them (for the 'repair' event). */
   onRepair(keys: number): void;
@@ -89,8 +91,6 @@ interface Exchange {
 }
 
 const BUILD_KEYS_PER_TICK = 500;
-const PUSH_KEYS = 100;
-const PUSH_CHARS = 1 << 20;
 
 export class AntiEntropy {
   private readonly trees: MerkleTree[];
@@ -246,7 +246,7 @@ export class AntiEntropy {
     if (!ring) return [];
     const out: number[] = [];
     for (let p = 0; p < ring.q; p++) {
-      if (this.ready.has(p) && preferenceList(ring, p, this.deps.n).includes(this.deps.self)) out.push(p);
+      if (this.ready.has(p) && this.deps.placement.replicates(p)) out.push(p);
     }
     // Start each sweep at a random point: nodes that started together do not compare in lockstep.
     const shift = out.length > 0 ? randomInt(this.deps.random, out.length) : 0;
@@ -255,16 +255,11 @@ export class AntiEntropy {
 
   /** Whether all of `nodes` replicate partition `p` in the current ring. */
   private replicas(p: number, nodes: NodeId[]): boolean {
-    const ring = this.deps.ring();
-    if (!ring || p >= ring.q) return false;
-    const list = preferenceList(ring, p, this.deps.n);
-    return nodes.every((x) => list.includes(x));
+    return nodes.every((x) => this.deps.placement.replicates(p, x));
   }
 
   private pickPeer(p: number): NodeId | undefined {
-    const ring = this.deps.ring();
-    if (!ring) return undefined;
-    const peers = preferenceList(ring, p, this.deps.n).filter((x) => x !== this.deps.self && this.deps.healthy(x));
+    const peers = this.deps.placement.coReplicas(p);
     return peers.length > 0 ? peers[randomInt(this.deps.random, peers.length)] : undefined;
   }
 
@@ -302,29 +297,20 @@ export class AntiEntropy {
     if (e.session.role === 'initiator' && !this.stopped) this.schedule(this.deps.gapMs);
   }
 
-  /** Sends our sets of `keys` to the peer, in acknowledged batches (the next after the ack). */
+  /** Sends our sets of `keys` to the peer, a page at a time, in acknowledged shipments (shipping.ts). */
   private async pushKeys(peer: NodeId, keys: string[]): Promise<void> {
-    let sets: KeySet[] = [];
-    let chars = 0;
-    const flush = async () => {
-      const batch = sets;
-      sets = [];
-      chars = 0;
-      if (batch.length === 0) return true;
-      if (!(await this.deps.push(peer, batch))) return false;
-      this.counts.keysPushed += batch.length;
+    for (let i = 0; i < keys.length; i += SHIPMENT_KEYS) {
+      const sets: KeySet[] = [];
+      for (const key of keys.slice(i, i + SHIPMENT_KEYS)) {
+        const rec = await this.deps.storage.get(key);
+        if (rec) sets.push({ key, set: rec.value });
+      }
+      if (sets.length === 0) continue;
+      if (!(await this.deps.push(peer, sets))) return;
+      this.counts.keysPushed += sets.length;
       this.counts.lastRepairAt = this.deps.clock.now();
-      this.deps.onRepair(batch.length);
-      return true;
-    };
-    for (const key of keys) {
-      const rec = await this.deps.storage.get(key);
-      if (!rec) continue;
-      sets.push({ key, set: rec.value });
-      chars += JSON.stringify(rec.value).length;
-      if ((sets.length >= PUSH_KEYS || chars > PUSH_CHARS) && !(await flush())) return;
+      this.deps.onRepair(sets.length);
     }
-    await flush();
   }
 }
 

@@ -8,6 +8,9 @@
 //   .owners(): NodeId[]  .count(): number
 //   .batch(owner, max): KeySet[]                    what to deliver next
 //   .delivered(owner, sent): Promise<number>        delete what the owner acknowledged, if unchanged
+//   .deliver(owner, shipper): Promise<number>       hand every hint for `owner` over in acknowledged
+//                                                   shipments (shipping.ts); one delivery per owner
+//   .adopt(owner, merge): Promise<number>           the owner left for good: the hints become ours
 //
 // Why hints live apart from the node's own keys: the fallback does not own the partition, so the
 // data must not leak into its replica (anti-entropy and key transfer would spread it further);
@@ -18,6 +21,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import type { KeySet } from './messages';
 import { setToJson } from './replica';
+import type { Shipper } from './shipping';
 import * as versions from './versions';
 import type { SiblingSet } from './versions';
 
@@ -25,6 +29,7 @@ const PREFIX = 'hint:';
 
 export class HintStore {
   private hints = new Map<NodeId, Map<string, SiblingSet>>();
+  private readonly delivering = new Set<NodeId>();
 
   constructor(
     private readonly storage: Storage,
@@ -86,6 +91,25 @@ export class HintStore {
       removed++;
     }
     return removed;
+  }
+
+  async deliver(owner: NodeId, shipper: Pick<Shipper, 'ship'>): Promise<number> {
+    if (this.delivering.has(owner)) return 0;
+    this.delivering.add(owner);
+    let n = 0;
+    try {
+      await shipper.ship(owner, this.batch(owner, Infinity), async (acked) => void (n += await this.delivered(owner, acked)));
+    } finally {
+      this.delivering.delete(owner);
+    }
+    return n;
+  }
+
+  /** Hints for a node that left or was removed will never be delivered: merged into our replica instead. */
+  async adopt(owner: NodeId, merge: (key: string, set: SiblingSet) => Promise<unknown>): Promise<number> {
+    const all = this.batch(owner, Infinity);
+    for (const h of all) await merge(h.key, h.held);
+    return this.delivered(owner, all);
   }
 
   private slot(owner: NodeId): Map<string, SiblingSet> {

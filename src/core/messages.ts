@@ -31,8 +31,11 @@ export type Message =
   /** Send me your sibling set for `key` (null if you hold nothing). */
   | { type: 'get'; id: number; key: string }
   | { type: 'get-reply'; id: number; set: SetJson | null }
-  /** Coordinate this client put for me: I am not among the key's first N replicas. */
-  | { type: 'fwd-put'; id: number; key: string; value?: Json; tombstone?: boolean; context: string; w: number }
+  /**
+   * Coordinate this client put for me: I am not among the key's first N replicas. `timeoutMs` is the
+   * client's deadline (coordinate/put.ts gives the coordinator its share); absent from older peers.
+   */
+  | { type: 'fwd-put'; id: number; key: string; value?: Json; tombstone?: boolean; context: string; w: number; timeoutMs?: number }
   | { type: 'fwd-put-reply'; id: number; ok: true; context: string; replicas: number }
   | { type: 'fwd-put-reply'; id: number; ok: false; error: ErrorName; message: string; required?: number; answered?: number }
   /**
@@ -56,6 +59,8 @@ export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string }
 /** Values are at most 1 MiB serialized; a set carries a few siblings; leave room for several. */
 export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
 const MAX_KEY_CHARS = 1024;
+/** The longest deadline a client request may ask for (and a forward may carry): two minutes. */
+export const MAX_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_REAP_ITEMS = 1000;
 const ERROR_NAMES = new Set<string>(['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError', 'Error']);
 
@@ -89,6 +94,7 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     isKey(m.key) &&
     typeof m.context === 'string' &&
     isId(m.w) &&
+    (m.timeoutMs === undefined || (isId(m.timeoutMs) && m.timeoutMs >= 1 && m.timeoutMs <= MAX_REQUEST_TIMEOUT_MS)) &&
     (m.tombstone === true ? m.value === undefined : m.value !== undefined && m.tombstone === undefined),
   'fwd-put-reply': (m) =>
     m.ok === true

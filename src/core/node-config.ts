@@ -29,8 +29,6 @@ export interface NodeConfig {
   timeoutMs: number;
   /** How often pending hints are offered to owners that are up. */
   handoffIntervalMs: number;
-  /** Keys per handoff message. */
-  handoffBatch: number;
   /** DVV (default). LWW exists only as a negative control for the checkers. */
   versioning: Versioning;
   /** Join at start if not a member, and rejoin if removed while running (never after leave()). */
@@ -66,7 +64,6 @@ export const DEFAULT_CONFIG: NodeConfig = {
   q: DEFAULT_Q,
   timeoutMs: 1000,
   handoffIntervalMs: 1000,
-  handoffBatch: 100,
   versioning: DVV,
   autoJoin: true,
   gossipIntervalMs: 1000,
@@ -89,11 +86,7 @@ export interface Member {
   /** The ring partitions this member owns. */
   tokens: number[];
 }
-export interface PutResult {
-  context: string;
-  /** Replicas that had stored the write when it was acknowledged. */
-  replicas: number;
-}
+export type { PutResult } from './coordinate/put';
 export interface GetResult {
   values: Json[];
   context: string;
@@ -113,7 +106,8 @@ export interface NodeStats {
   antiEntropy: AntiEntropyStats;
   /** Tombstone reaping; `epoch` is the actor epoch this node mints under (actor.ts). */
   reaping: ReaperStats & { epoch: number };
-  messages: { received: number; dropped: number; dropReasons: Record<string, number> };
+  /** Peer messages: dropped ones by reason and by sending peer (up to 64 peers, the rest as "other"). */
+  messages: { received: number; dropped: number; dropReasons: Record<string, number>; dropsByPeer: Record<string, number> };
 }
 
 export type NodeEvent = 'members' | 'change' | 'repair';

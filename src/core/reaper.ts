@@ -33,7 +33,8 @@ import type { NodeId } from '../ports/transport';
 import { partitionOf } from './hash';
 import { digestOf, type Digest } from './merkle';
 import type { ReplicaStore } from './replica';
-import { preferenceList, type Ring } from './ring';
+import type { Placement } from './placement';
+import type { Ring } from './ring';
 import * as versions from './versions';
 import type { SiblingSet } from './versions';
 
@@ -44,7 +45,8 @@ export interface ReapItem {
 
 export interface ReaperDeps {
   self: NodeId;
-  n: number;
+  /** The primaries of a partition (placement.ts). */
+  placement: Pick<Placement, 'primaries'>;
   clock: Clock;
   graceMs: number;
   intervalMs: number;
@@ -161,7 +163,7 @@ export class Reaper {
     const out: ReapItem[] = [];
     for (const [key, t] of this.tombstones) {
       if (now - t.at < this.deps.graceMs || this.deps.hasHints(key)) continue;
-      const primaries = preferenceList(ring, t.partition, this.deps.n);
+      const primaries = this.deps.placement.primaries(t.partition, ring);
       if (!primaries.includes(this.deps.self)) continue;
       const byPeer = this.confirmations.get(t.partition);
       const all = primaries.every((p) => {
@@ -205,7 +207,7 @@ export class Reaper {
     if (!ring || items.length === 0) return;
     const byPeer = new Map<NodeId, ReapItem[]>();
     for (const item of items) {
-      for (const peer of preferenceList(ring, partitionOf(item.key, ring.q), this.deps.n)) {
+      for (const peer of this.deps.placement.primaries(partitionOf(item.key, ring.q), ring)) {
         if (peer === this.deps.self) continue;
         let list = byPeer.get(peer);
         if (!list) byPeer.set(peer, (list = []));

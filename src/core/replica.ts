@@ -35,7 +35,7 @@ export class ReplicaStore {
 
   constructor(
     private readonly storage: Storage,
-    private readonly q: number,
+    readonly q: number,
     readonly versioning: Versioning = DVV,
   ) {}
 

@@ -2,8 +2,10 @@
 // went down or never answered, so callers count them against their quorum at once.
 //
 // Public API
-//   new Requests(clock, lifetimeMs, firstId?, onTimeout?)   onTimeout(peer): a request went unanswered
-//   .send(transport, to, msg, onReply, onFail)   msg without id; onFail runs at most once. A message
+//   new Requests(transport, clock, lifetimeMs, firstId?, onTimeout?)
+//                                                onTimeout(peer): a request went unanswered
+//   .send(to, msg, onReply, onFail, lifetimeMs?) msg without id; onFail runs at most once; a request
+//                                                lives `lifetimeMs` (its own deadline) or the default. A message
 //                                                object sent to several peers is encoded once, so it
 //                                                must not be changed after it was sent
 //   .reply(from, msg)                            true when it matched a live request from that peer
@@ -30,20 +32,21 @@ export class Requests {
   private lastJson = '';
 
   constructor(
+    private readonly transport: Transport,
     private readonly clock: Clock,
     private readonly lifetimeMs: number,
     private next = 1,
     private readonly onTimeout: (peer: NodeId) => void = () => {},
   ) {}
 
-  send(transport: Transport, to: NodeId, msg: Outgoing, onReply: (m: Reply) => void, onFail: () => void): void {
+  send(to: NodeId, msg: Outgoing, onReply: (m: Reply) => void, onFail: () => void, lifetimeMs = this.lifetimeMs): void {
     const id = this.next++;
-    const cancel = this.clock.setTimer(this.lifetimeMs, () => {
+    const cancel = this.clock.setTimer(lifetimeMs, () => {
       this.onTimeout(to);
       this.fail(id);
     });
     this.pending.set(id, { to, onReply, onFail, cancel });
-    if (!transport.send(to, this.encode(msg, id))) this.fail(id);
+    if (!this.transport.send(to, this.encode(msg, id))) this.fail(id);
   }
 
   /** Exactly encode({ ...msg, id }): the id goes last, spliced into the text instead of a copy of msg. */

@@ -7,11 +7,10 @@
 //   createRing(q, firstNode): Ring                   one node owns everything
 //   assign(prev | undefined, members, q?): Ring      deterministic strategy-3 rebalance, minimal movement
 //   ownerOf(ring, partition): NodeId
-//   preferenceList(ring, partition, n): NodeId[]     first n distinct owners walking clockwise
-//   preferenceListForKey(ring, key, n): NodeId[]     the same for the partition holding `key`
-//   fallbackOrder(ring, partition): NodeId[]         every member, clockwise: N primaries then fallbacks
+//   clockwise(ring, partition, limit?): NodeId[]     distinct owners met walking clockwise from
+//                                                    `partition`, at most `limit` (placement.ts reads
+//                                                    the first N as primaries, the rest as fallbacks)
 //   partitionsOf(ring, node): number[]               partitions `node` owns, ascending
-//   replicaPartitions(ring, node, n): number[]       partitions whose first n replicas include `node`
 //   members(ring): NodeId[]                          distinct owners, sorted
 //   ownershipCounts(ring): Map<NodeId, number>
 //   movedPartitions(oldRing, newRing): Move[]        what changes hands (drives key transfer)
@@ -27,7 +26,7 @@
 // given in or on locale: ids are deduplicated and sorted by UTF-16 code units, and every tie is broken
 // by partition index, then id.
 
-import { assertPartitionCount, isPartitionCount, partitionOf } from './hash';
+import { assertPartitionCount, isPartitionCount } from './hash';
 import type { NodeId } from '../ports/transport';
 
 export type Ring = {
@@ -250,34 +249,17 @@ export function ownerOf(ring: Ring, partition: number): NodeId {
 }
 
 /**
- * The first n distinct nodes met walking clockwise from `partition` (§4.3): its coordinator first.
- * Skipping repeated owners is what makes the list n distinct physical nodes. A ring with fewer than
- * n members yields all of them.
+ * The distinct nodes met walking clockwise from `partition` (§4.3), at most `limit`: its coordinator
+ * first. Skipping repeated owners is what makes a preference list N distinct physical nodes; a ring
+ * with fewer members than `limit` yields all of them.
  */
-export function preferenceList(ring: Ring, partition: number, n: number): NodeId[] {
+export function clockwise(ring: Ring, partition: number, limit = Infinity): NodeId[] {
   assertPartition(ring, partition);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`preferenceList: n must be a non-negative integer, got ${n}`);
-  return walk(ring, partition, n);
-}
-
-export function preferenceListForKey(ring: Ring, key: string, n: number): NodeId[] {
-  return preferenceList(ring, partitionOf(key, ring.q), n);
-}
-
-/**
- * Every member, in clockwise order from `partition`. The first N are the partition's replicas; the
- * rest, in order, are where a sloppy quorum looks for "the first N healthy nodes" (§4.6).
- */
-export function fallbackOrder(ring: Ring, partition: number): NodeId[] {
-  assertPartition(ring, partition);
-  return walk(ring, partition, Infinity);
-}
-
-function walk(ring: Ring, start: number, limit: number): NodeId[] {
+  if (!(limit >= 0)) throw new RangeError(`clockwise: limit must be non-negative, got ${limit}`);
   const seen = new Set<NodeId>();
   const out: NodeId[] = [];
   for (let i = 0; i < ring.q && out.length < limit; i++) {
-    const owner = ring.owners[(start + i) % ring.q]!;
+    const owner = ring.owners[(partition + i) % ring.q]!;
     if (!seen.has(owner)) {
       seen.add(owner);
       out.push(owner);
@@ -291,15 +273,6 @@ export function partitionsOf(ring: Ring, node: NodeId): number[] {
   ring.owners.forEach((o, p) => {
     if (o === node) out.push(p);
   });
-  return out;
-}
-
-/** The partitions `node` must hold data for with replication factor n: anti-entropy's scope. */
-export function replicaPartitions(ring: Ring, node: NodeId, n: number): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < ring.q; p++) {
-    if (preferenceList(ring, p, n).includes(node)) out.push(p);
-  }
   return out;
 }
 

@@ -32,20 +32,22 @@
 
 import type { Json, KeyRecord, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import type { KeySet } from './messages';
 import type { MintLog } from './minted';
 import type { ReplicaStore } from './replica';
-import { preferenceList, type Ring } from './ring';
+import type { Placement } from './placement';
+import type { Ring } from './ring';
+import { Shipper, type SendShipment, type ShipmentLimits } from './shipping';
 import * as versions from './versions';
 
 export interface TransferDeps {
   self: NodeId;
-  n: number;
+  /** Who replicates what, in the current ring or another (placement.ts). */
+  placement: Pick<Placement, 'primaries' | 'replicates'>;
   w: number;
-  /** Keys per shipment; the next one follows the acknowledgement (back-pressure). */
+  /** Keys read from storage at a time (a scan page; shipping.ts cuts it into shipments). */
   batchKeys: number;
-  /** Serialized characters per shipment, below the transport's message limit. */
-  batchChars: number;
+  /** Shipment caps; shipping.ts's defaults unless a test wants small ones. */
+  shipment?: ShipmentLimits;
   storage: Storage;
   replica: ReplicaStore;
   minted: MintLog;
@@ -57,8 +59,8 @@ export interface TransferDeps {
   /** True for a member removed from the ring (not one that left: a leaver hands its data over itself). */
   wasRemoved(id: NodeId): boolean;
   healthy(id: NodeId): boolean;
-  /** Resolves true once `to` acknowledged storing every set. */
-  ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
+  /** One acknowledged shipment (shipping.ts chunks before calling it). */
+  ship: SendShipment;
 }
 
 type Task = { kind: 'evacuate' } | { kind: 'copy'; to: NodeId[] };
@@ -71,17 +73,18 @@ export class Transfers {
   /** This run's move to a new actor epoch, once a key minted under the old one is about to go. */
   private forgetting: Promise<void> | undefined;
   private counts = { moved: 0, copied: 0 };
-  /** For the ring in `replicatesFor`: whether this node is among each partition's N replicas. */
-  private replicates: boolean[] = [];
-  private replicatesFor: Ring | undefined;
 
-  constructor(private readonly deps: TransferDeps) {}
+  private readonly shipper: Shipper;
+
+  constructor(private readonly deps: TransferDeps) {
+    this.shipper = new Shipper(deps.ship, deps.shipment);
+  }
 
   ringChanged(prev: Ring | undefined, next: Ring): void {
-    const { self, n } = this.deps;
+    const { self, placement } = this.deps;
     for (let p = 0; p < next.q; p++) {
-      const now = preferenceList(next, p, n);
-      const before = prev ? preferenceList(prev, p, n) : undefined;
+      const now = placement.primaries(p, next);
+      const before = prev ? placement.primaries(p, prev) : undefined;
       if (!now.includes(self)) {
         // Only a partition this node replicated can hold its keys (a stray write queues itself: noteWrite).
         if (!before || before.includes(self)) this.tasks.set(p, { kind: 'evacuate' });
@@ -97,18 +100,14 @@ export class Transfers {
   queueAll(): void {
     const ring = this.deps.ring();
     for (let p = 0; p < (ring?.q ?? 0); p++) {
-      if (!ring || !preferenceList(ring, p, this.deps.n).includes(this.deps.self)) this.tasks.set(p, { kind: 'evacuate' });
+      if (!this.deps.placement.replicates(p)) this.tasks.set(p, { kind: 'evacuate' });
     }
   }
 
   noteWrite(partition: number): void {
     const ring = this.deps.ring();
     if (!ring || this.tasks.has(partition)) return;
-    if (ring !== this.replicatesFor) {
-      this.replicatesFor = ring;
-      this.replicates = Array.from({ length: ring.q }, (_, p) => preferenceList(ring, p, this.deps.n).includes(this.deps.self));
-    }
-    if (this.replicates[partition] === false) this.tasks.set(partition, { kind: 'evacuate' });
+    if (partition < ring.q && !this.deps.placement.replicates(partition)) this.tasks.set(partition, { kind: 'evacuate' });
   }
 
   pending(): number {
@@ -125,7 +124,7 @@ export class Transfers {
   }
 
   /** Replicas that replace a removed one, if this node is the survivor that rebuilds them. */
-  private copyTargets(before: NodeId[], now: NodeId[]): NodeId[] {
+  private copyTargets(before: readonly NodeId[], now: readonly NodeId[]): NodeId[] {
     if (!before.includes(this.deps.self)) return [];
     const removed = before.filter((x) => !now.includes(x) && this.deps.wasRemoved(x));
     if (removed.length === 0) return [];
@@ -162,7 +161,7 @@ export class Transfers {
     const ring = this.deps.ring();
     if (!ring) return false;
     const evacuate = task.kind === 'evacuate';
-    const targets = evacuate ? preferenceList(ring, p, this.deps.n).filter((x) => x !== this.deps.self) : task.to;
+    const targets = evacuate ? this.deps.placement.primaries(p, ring).filter((x) => x !== this.deps.self) : task.to;
     if (targets.length === 0) return !evacuate;
     let after: string | undefined;
     let complete = true;
@@ -182,7 +181,7 @@ export class Transfers {
     const need = evacuate ? Math.min(this.deps.w, targets.length) : 1;
     if (live.length < need) return 'unreachable';
     const sets = records.map((r) => ({ key: r.key, set: r.value }));
-    const acked = await Promise.all(live.map((t) => this.shipChunked(t, sets)));
+    const acked = await Promise.all(live.map((t) => this.shipper.ship(t, sets)));
     const ok = acked.filter(Boolean).length;
     if (!evacuate) {
       if (ok === 0) return 'unreachable';
@@ -191,13 +190,6 @@ export class Transfers {
     }
     if (ok < live.length || ok < need) return 'unreachable';
     return (await this.dropShipped(records)) ? 'done' : 'partial';
-  }
-
-  private async shipChunked(to: NodeId, sets: KeySet[]): Promise<boolean> {
-    for (const chunk of chunks(sets, this.deps.batchChars)) {
-      if (!(await this.deps.ship(to, chunk))) return false;
-    }
-    return true;
   }
 
   /** Deletes each shipped key unless it changed meanwhile; true when all were deleted. */
@@ -227,23 +219,4 @@ export class Transfers {
 function namesActor(value: Json, actor: string): boolean {
   const clock = (value as { clock?: unknown } | null)?.clock;
   return Array.isArray(clock) && clock.some((e) => Array.isArray(e) && e[0] === actor);
-}
-
-/** Splits sets into shipments of at most `maxChars` serialized characters (one oversized set alone). */
-function chunks(sets: KeySet[], maxChars: number): KeySet[][] {
-  const out: KeySet[][] = [];
-  let current: KeySet[] = [];
-  let size = 0;
-  for (const s of sets) {
-    const len = JSON.stringify(s.set).length + s.key.length;
-    if (current.length > 0 && size + len > maxChars) {
-      out.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(s);
-    size += len;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }

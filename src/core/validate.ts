@@ -5,6 +5,7 @@ import { ValidationError } from './errors';
 import { utf8Length } from './hash';
 import type { Json } from '../ports/storage';
 import { validateJson } from './versions';
+import { MAX_REQUEST_TIMEOUT_MS } from './messages';
 
 export const MAX_KEY_BYTES = 1024;
 export const MAX_VALUE_BYTES = 1024 * 1024;
@@ -28,10 +29,11 @@ export function checkQuorum(name: 'r' | 'w', v: unknown, n: number): number {
   return v;
 }
 
-export function checkTimeout(ms: unknown): number | undefined {
+/** A request's deadline: 1 ms to `max` (two minutes for client requests); undefined means the default. */
+export function checkTimeout(ms: unknown, max = MAX_REQUEST_TIMEOUT_MS): number | undefined {
   if (ms === undefined) return undefined;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
-    throw new ValidationError(`timeoutMs must be a positive number, got ${String(ms)}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 1 || ms > max) {
+    throw new ValidationError(`timeoutMs must be a number of milliseconds in 1..${max}, got ${String(ms)}`);
   }
-  return ms;
+  return Math.ceil(ms);
 }

@@ -11,7 +11,8 @@ import { decode, encode, type Message } from '../../src/core/messages';
 import { MintLog } from '../../src/core/minted';
 import { Reaper, type ReapItem } from '../../src/core/reaper';
 import { ReplicaStore, setToJson } from '../../src/core/replica';
-import { assign, preferenceList } from '../../src/core/ring';
+import { Placement } from '../../src/core/placement';
+import { assign, clockwise } from '../../src/core/ring';
 import * as versions from '../../src/core/versions';
 import type { Clock } from '../../src/ports/clock';
 
@@ -62,9 +63,9 @@ describe('MintLog epochs', () => {
 
 describe('Reaper', () => {
   const ring = assign(undefined, ['a', 'b', 'c', 'd'], Q);
-  const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => preferenceList(ring, partitionOf(k, Q), 3)[0] === 'a')!;
+  const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => clockwise(ring, partitionOf(k, Q), 3)[0] === 'a')!;
   const p = partitionOf(key, Q);
-  const [, b, c] = preferenceList(ring, p, 3) as [string, string, string];
+  const [, b, c] = clockwise(ring, p, 3) as [string, string, string];
 
   async function setup() {
     const clock = manualClock();
@@ -77,7 +78,7 @@ describe('Reaper', () => {
     let forgot = 0;
     const reaper = new Reaper({
       self: 'a',
-      n: 3,
+      placement: new Placement({ self: 'a', n: 3, ring: () => ring, health: { healthy: () => true, reachable: () => true } }),
       clock,
       graceMs: 1000,
       intervalMs: 100,

@@ -4,20 +4,16 @@ import fc from 'fast-check';
 import {
   DEFAULT_Q,
   assign,
+  clockwise,
   createRing,
-  fallbackOrder,
   isRing,
   members,
   movedPartitions,
   ownerOf,
   ownershipCounts,
   partitionsOf,
-  preferenceList,
-  preferenceListForKey,
-  replicaPartitions,
   type Ring,
 } from '../../src/core/ring';
-import { partitionOf } from '../../src/core/hash';
 import type { NodeId } from '../../src/ports/transport';
 
 // ---------------------------------------------------------------------------------------------------
@@ -88,9 +84,8 @@ describe('createRing / assign basics', () => {
     const ring = createRing(256, 'solo');
     expect(ring.q).toBe(256);
     expect(new Set(ring.owners)).toEqual(new Set(['solo']));
-    expect(preferenceList(ring, 17, 3)).toEqual(['solo']);
-    expect(fallbackOrder(ring, 0)).toEqual(['solo']);
-    expect(replicaPartitions(ring, 'solo', 3)).toHaveLength(256);
+    expect(clockwise(ring, 17, 3)).toEqual(['solo']);
+    expect(clockwise(ring, 0)).toEqual(['solo']);
     expect(members(ring)).toEqual(['solo']);
   });
 
@@ -248,7 +243,7 @@ describe('preference lists', () => {
     fc.assert(
       fc.property(ringArb, fc.nat(), fc.integer({ min: 0, max: 8 }), (ring, pick, n) => {
         const p = pick % ring.q;
-        const list = preferenceList(ring, p, n);
+        const list = clockwise(ring, p, n);
         expect(list).toHaveLength(Math.min(n, members(ring).length));
         expect(new Set(list).size).toBe(list.length);
         if (n > 0) expect(list[0]).toBe(ownerOf(ring, p));
@@ -256,52 +251,35 @@ describe('preference lists', () => {
     );
   });
 
-  it('fallbackOrder lists every member exactly once, the preference list first', () => {
+  it('the whole walk lists every member exactly once, the preference list first', () => {
     fc.assert(
       fc.property(ringArb, fc.nat(), fc.integer({ min: 0, max: 8 }), (ring, pick, n) => {
         const p = pick % ring.q;
-        const all = fallbackOrder(ring, p);
+        const all = clockwise(ring, p);
         expect([...all].sort()).toEqual(members(ring));
-        expect(all.slice(0, n)).toEqual(preferenceList(ring, p, n));
+        expect(all.slice(0, n)).toEqual(clockwise(ring, p, n));
       }),
     );
   });
 
   it('walks clockwise and wraps around', () => {
     const ring: Ring = { q: 8, owners: ['a', 'a', 'b', 'c', 'a', 'b', 'd', 'd'] };
-    expect(preferenceList(ring, 0, 3)).toEqual(['a', 'b', 'c']);
-    expect(preferenceList(ring, 6, 3)).toEqual(['d', 'a', 'b']);
-    expect(preferenceList(ring, 5, 10)).toEqual(['b', 'd', 'a', 'c']);
-    expect(fallbackOrder(ring, 7)).toEqual(['d', 'a', 'b', 'c']);
-  });
-
-  it('for a key uses the key’s partition', () => {
-    const ring = assign(undefined, ids(7));
-    expect(preferenceListForKey(ring, 'cart:alice', 3)).toEqual(preferenceList(ring, partitionOf('cart:alice', 256), 3));
+    expect(clockwise(ring, 0, 3)).toEqual(['a', 'b', 'c']);
+    expect(clockwise(ring, 6, 3)).toEqual(['d', 'a', 'b']);
+    expect(clockwise(ring, 5, 10)).toEqual(['b', 'd', 'a', 'c']);
+    expect(clockwise(ring, 7)).toEqual(['d', 'a', 'b', 'c']);
   });
 
   it('rejects partitions out of range and bad n', () => {
     const ring = createRing(8, 'a');
-    expect(() => preferenceList(ring, 8, 3)).toThrow(RangeError);
-    expect(() => preferenceList(ring, -1, 3)).toThrow(RangeError);
-    expect(() => preferenceList(ring, 0, -1)).toThrow(RangeError);
-    expect(() => fallbackOrder(ring, 1.5)).toThrow(RangeError);
+    expect(() => clockwise(ring, 8, 3)).toThrow(RangeError);
+    expect(() => clockwise(ring, -1, 3)).toThrow(RangeError);
+    expect(() => clockwise(ring, 0, -1)).toThrow(RangeError);
+    expect(() => clockwise(ring, 1.5)).toThrow(RangeError);
   });
 });
 
 describe('ownership queries', () => {
-  it('replicaPartitions(node, n) are exactly the partitions whose first n replicas include node', () => {
-    fc.assert(
-      fc.property(ringArb, fc.integer({ min: 1, max: 5 }), (ring, n) => {
-        for (const node of members(ring)) {
-          const expected = [...Array(ring.q).keys()].filter((p) => preferenceList(ring, p, n).includes(node));
-          expect(replicaPartitions(ring, node, n)).toEqual(expected);
-        }
-      }),
-      { numRuns: 50 },
-    );
-  });
-
   it('partitionsOf, ownershipCounts and members agree with the owners array', () => {
     fc.assert(
       fc.property(ringArb, (ring) => {

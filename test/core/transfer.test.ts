@@ -9,7 +9,8 @@ import type { KeySet } from '../../src/core/messages';
 import { MembershipView } from '../../src/core/membership';
 import { MintLog } from '../../src/core/minted';
 import { ReplicaStore } from '../../src/core/replica';
-import { assign, preferenceList, type Ring } from '../../src/core/ring';
+import { Placement } from '../../src/core/placement';
+import { assign, clockwise, type Ring } from '../../src/core/ring';
 import { Transfers, type TransferDeps } from '../../src/core/transfer';
 import * as versions from '../../src/core/versions';
 import type { Json, Storage } from '../../src/ports/storage';
@@ -79,10 +80,15 @@ function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batc
   } as unknown as Env;
   const deps: TransferDeps = {
     self: SELF,
-    n: opts.n,
+    placement: new Placement({
+      self: SELF,
+      n: opts.n,
+      ring: () => env.ring,
+      health: { healthy: (id) => env.healthy.has(id), reachable: (id) => env.healthy.has(id) },
+    }),
     w: opts.w,
     batchKeys: opts.batchKeys ?? 1000,
-    batchChars: opts.batchChars ?? 1_000_000,
+    shipment: { keys: opts.batchKeys ?? 1000, chars: opts.batchChars ?? 1_000_000 },
     storage,
     replica,
     minted,
@@ -127,7 +133,7 @@ function keysByPartition(count: number): Map<number, string[]> {
 const KEYS = keysByPartition(200);
 const keysIn = (ps: Iterable<number>): string[] => [...ps].flatMap((p) => KEYS.get(p) ?? []);
 const allPartitions = (): number[] => Array.from({ length: Q }, (_, p) => p);
-const replicates = (ring: Ring, p: number, n: number, node = SELF): boolean => preferenceList(ring, p, n).includes(node);
+const replicates = (ring: Ring, p: number, n: number, node = SELF): boolean => clockwise(ring, p, n).includes(node);
 
 async function writeAll(env: Env, keys: readonly string[]): Promise<void> {
   for (const k of keys) await env.write(k, `v-${k}`);
@@ -164,7 +170,7 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
 
     for (const k of keysIn(lost)) {
       const p = partitionOf(k, Q);
-      const targets = preferenceList(next, p, N);
+      const targets = clockwise(next, p, N);
       expect(targets).not.toContain(SELF);
       // Shipped to every replica, exactly as stored.
       for (const t of targets) {
@@ -185,7 +191,7 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     const shippedKeys = new Set(env.shipped.flatMap((s) => s.sets.map((x) => x.key)));
     expect([...shippedKeys].sort()).toEqual(keysIn(lost).sort());
     // Nothing is shipped to a node that is not a replica of the key's partition.
-    for (const s of env.shipped) for (const x of s.sets) expect(preferenceList(next, partitionOf(x.key, Q), N)).toContain(s.to);
+    for (const s of env.shipped) for (const x of s.sets) expect(clockwise(next, partitionOf(x.key, Q), N)).toContain(s.to);
 
     expect(env.transfers.pending()).toBe(0);
     expect(env.transfers.stats()).toEqual({ moved: keysIn(lost).length, copied: 0, partitionsPending: 0 });
@@ -226,7 +232,7 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
 
     const run = env.transfers.run();
     await flush();
-    const [first, second] = preferenceList(next, p, N) as [NodeId, NodeId];
+    const [first, second] = clockwise(next, p, N) as [NodeId, NodeId];
     expect([...release.keys()].sort()).toEqual([first, second].sort());
     for (const k of KEYS.get(p)!) expect(await env.stored(k)).toBeDefined();
 
@@ -281,8 +287,8 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     await writeAll(env, keysIn(lost));
     env.transfers.ringChanged(prev, next);
     env.failing.add('d');
-    const viaD = lost.filter((p) => preferenceList(next, p, N).includes('d'));
-    const notViaD = lost.filter((p) => !preferenceList(next, p, N).includes('d'));
+    const viaD = lost.filter((p) => clockwise(next, p, N).includes('d'));
+    const notViaD = lost.filter((p) => !clockwise(next, p, N).includes('d'));
     expect(viaD.length).toBeGreaterThan(0);
     await env.transfers.run();
 
@@ -306,7 +312,7 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     env.transfers.ringChanged(prev, next);
     env.throwing.add('d');
     await expect(env.transfers.run()).resolves.toBeUndefined();
-    for (const k of keysIn(lost.filter((p) => preferenceList(next, p, N).includes('d')))) expect(await env.stored(k)).toBeDefined();
+    for (const k of keysIn(lost.filter((p) => clockwise(next, p, N).includes('d')))) expect(await env.stored(k)).toBeDefined();
     expect(env.transfers.pending()).toBeGreaterThan(0);
   });
 
@@ -349,7 +355,7 @@ describe('transfers: W acknowledgements with N = 3', () => {
     expect(env.keysShippedTo('e').size).toBe(0);
     for (const k of keysIn(allPartitions())) {
       expect(await env.stored(k)).toBeUndefined();
-      const live = preferenceList(ring, partitionOf(k, Q), 3).filter((t) => t !== 'e');
+      const live = clockwise(ring, partitionOf(k, Q), 3).filter((t) => t !== 'e');
       expect(live.length).toBeGreaterThanOrEqual(2);
       for (const t of live) expect(env.keysShippedTo(t).has(k)).toBe(true);
     }
@@ -374,7 +380,7 @@ describe('transfers: W acknowledgements with N = 3', () => {
     env.transfers.queueAll();
     await env.transfers.run();
     for (const k of keysIn(allPartitions())) {
-      const viaE = preferenceList(ring, partitionOf(k, Q), 3).includes('e');
+      const viaE = clockwise(ring, partitionOf(k, Q), 3).includes('e');
       if (viaE) expect(await env.stored(k)).toBeDefined();
       else expect(await env.stored(k)).toBeUndefined();
     }
@@ -399,7 +405,7 @@ describe('transfers: copying to the replacements of a removed member', () => {
   const mine = allPartitions().filter((p) => replicates(next, p, N));
   /** Partitions where a and d were replicas: a, the only survivor, rebuilds the newcomer. */
   const rebuild = allPartitions().filter((p) => {
-    const before = preferenceList(prev, p, N);
+    const before = clockwise(prev, p, N);
     return before.includes('a') && before.includes('d');
   });
 
@@ -415,7 +421,7 @@ describe('transfers: copying to the replacements of a removed member', () => {
     await env.transfers.run();
 
     for (const p of rebuild) {
-      const newcomers = preferenceList(next, p, N).filter((x) => !preferenceList(prev, p, N).includes(x));
+      const newcomers = clockwise(next, p, N).filter((x) => !clockwise(prev, p, N).includes(x));
       expect(newcomers).toHaveLength(1);
       expect(newcomers).not.toContain(SELF);
       for (const k of KEYS.get(p) ?? []) expect(env.keysShippedTo(newcomers[0]!).has(k)).toBe(true);
@@ -424,7 +430,7 @@ describe('transfers: copying to the replacements of a removed member', () => {
     const shipped = env.shipped.flatMap((s) => s.sets.map((x) => ({ to: s.to, p: partitionOf(x.key, Q) })));
     for (const { to, p } of shipped) {
       expect(rebuild).toContain(p);
-      expect(preferenceList(prev, p, N)).not.toContain(to);
+      expect(clockwise(prev, p, N)).not.toContain(to);
     }
     // Nothing deleted, nothing minted.
     for (const k of keysIn(mine)) {
@@ -454,8 +460,8 @@ describe('transfers: copying to the replacements of a removed member', () => {
   it('a node that is not the first surviving replica leaves the copy to that one', async () => {
     // From b's side: partitions where b survived but a, earlier in the new list, also did.
     const survivorsBoth = allPartitions().filter((p) => {
-      const before = preferenceList(prev, p, 3);
-      const now = preferenceList(next, p, 3);
+      const before = clockwise(prev, p, 3);
+      const now = clockwise(next, p, 3);
       const surv = now.filter((x) => before.includes(x));
       return before.includes('d') && surv[0] === 'a' && surv.includes('b');
     });
@@ -464,10 +470,10 @@ describe('transfers: copying to the replacements of a removed member', () => {
     await writeAll(env, keysIn(allPartitions()));
     const asB = new Transfers({
       self: 'b',
-      n: 3,
+      placement: new Placement({ self: 'b', n: 3, ring: () => env.ring, health: { healthy: () => true, reachable: () => true } }),
       w: 2,
       batchKeys: 1000,
-      batchChars: 1_000_000,
+      shipment: { keys: 1000, chars: 1_000_000 },
       storage: env.storage,
       replica: env.replica,
       minted: env.minted,

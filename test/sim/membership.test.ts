@@ -7,7 +7,7 @@ import { check, formatReport, History } from '../../src/sim/checker';
 import { SimCluster } from '../../src/sim/cluster';
 import { gossipConvergence } from '../../src/sim/gossip';
 import { repairAndCollect, runClients } from '../../src/sim/workload';
-import { preferenceList } from '../../src/core/ring';
+import { clockwise } from '../../src/core/ring';
 import { partitionOf } from '../../src/core/hash';
 
 const KEYS = Array.from({ length: 40 }, (_, i) => `k${i}`);
@@ -25,7 +25,7 @@ function placementErrors(c: SimCluster, keys: readonly string[]): string[] {
   const n = c.node(c.ids[0]!).config.n;
   const errors: string[] = [];
   for (const key of keys) {
-    const owners = preferenceList(ring, partitionOf(key, ring.q), n);
+    const owners = clockwise(ring, partitionOf(key, ring.q), n);
     const holders = c.ids.filter((id) => c.replicaSet(id, key) !== undefined);
     const missing = owners.filter((o) => !holders.includes(o));
     const extra = holders.filter((h) => !owners.includes(h));

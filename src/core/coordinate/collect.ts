@@ -1,36 +1,16 @@
-// Sloppy quorums (paper §4.5, §4.6): where a key's replicas go when some nodes are unreachable,
-// and a collector that waits for R or W answers until a deadline.
+// Collecting R or W answers (paper §4.5): how many a request needs, and a collector that settles once
+// that many replicas answered or fails with a QuorumError at the request's deadline.
 //
 // Public API
-//   type Placement = { node, hintFor? }
-//   placements(walk, n, healthy): Placement[]   the first n healthy nodes of the clockwise walk;
-//                                                a fallback names the down primary it stands in for
-//   required(wanted, members): number           min(R|W, ring size): a ring smaller than N still works
-//   class Collector<T>                          resolves at `need` answers; QuorumError at the deadline
+//   required(wanted, members): number   min(R|W, ring size): a ring smaller than N still works
+//   class Collector<T>                  resolves at `need` answers; QuorumError at the deadline
 //
 // Why required() uses ring size and not reachability: a tab cut off from a five-member ring must
 // not succeed alone (DESIGN.md); only a ring that truly has fewer members than N lowers the bar.
 
-import type { Clock } from '../ports/clock';
-import type { NodeId } from '../ports/transport';
-import { QuorumError } from './errors';
-
-export interface Placement {
-  node: NodeId;
-  /** Set when `node` is a fallback holding this write for a primary that is down. */
-  hintFor?: NodeId;
-}
-
-export function placements(walk: readonly NodeId[], n: number, healthy: (id: NodeId) => boolean): Placement[] {
-  const primaries = walk.slice(0, n);
-  const downPrimaries = primaries.filter((p) => !healthy(p));
-  const out: Placement[] = primaries.filter(healthy).map((node) => ({ node }));
-  for (const node of walk.slice(n)) {
-    if (out.length >= n || downPrimaries.length === 0) break;
-    if (healthy(node)) out.push({ node, hintFor: downPrimaries.shift() });
-  }
-  return out;
-}
+import type { Clock } from '../../ports/clock';
+import type { NodeId } from '../../ports/transport';
+import { QuorumError } from '../errors';
 
 export function required(wanted: number, members: number): number {
   return Math.max(1, Math.min(wanted, members));

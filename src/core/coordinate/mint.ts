@@ -1,0 +1,69 @@
+// Minting a write's new version (paper §4.4, with dotted version vectors): the coordinator makes it
+// from its own durable state and stores it before any replica hears of it.
+//
+// Public API
+//   type Write = { value } | { tombstone: true }
+//   new Minter(deps)
+//   .mint(key, write, context, hintFor?): Promise<{ set, context }>
+//        hintFor: this node is a fallback minting for that primary (no primary was reachable)
+//
+// Why from durable state, and why the minted log: a dot is (actor, counter) with the counter read
+// from the set this node holds. A node that let go of the key (a fallback whose hint was handed off,
+// a former owner after transfer) would count from zero again and reissue a dot that some replica
+// has seen and superseded, which would then drop the new write as old (Riak's KV679). So it mints
+// from what it minted before as well (minted.ts), and records what it mints as a fallback.
+
+import type { Clock } from '../../ports/clock';
+import type { Json } from '../../ports/storage';
+import type { NodeId } from '../../ports/transport';
+import type { Context } from '../context';
+import type { HintStore } from '../handoff';
+import { mergeAll, type Local } from '../local';
+import type { MintLog } from '../minted';
+import type { ReplicaStore, Versioning } from '../replica';
+import * as versions from '../versions';
+import type { SiblingSet } from '../versions';
+
+export type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
+export type Minted = { set: SiblingSet; context: Context };
+
+export interface MintDeps {
+  clock: Clock;
+  replica: ReplicaStore;
+  hints: HintStore;
+  minted: MintLog;
+  local: Pick<Local, 'view'>;
+  versioning: Versioning;
+  /** The actor this node mints under now (actor.ts). */
+  actor(): string;
+}
+
+export class Minter {
+  constructor(private readonly deps: MintDeps) {}
+
+  async mint(key: string, write: Write, ctx: Context, hintFor?: NodeId): Promise<Minted> {
+    const d = this.deps;
+    const put = (current: SiblingSet): Minted =>
+      d.versioning.put(current, { coordinator: d.actor(), context: ctx, now: d.clock.now(), ...write });
+    if (hintFor) return d.replica.exclusive(key, () => this.asFallback(key, hintFor, put));
+    let made: Minted | undefined;
+    const before = d.minted.has(key) ? await d.minted.get(key) : undefined;
+    const extra = before ? [...d.hints.forKey(key), before] : d.hints.forKey(key);
+    await d.replica.update(key, (current) => (made = put(mergeAll(current, extra, d.versioning))).set);
+    return made as Minted;
+  }
+
+  /**
+   * A fallback mints from everything it holds for the key and from what it minted for the key
+   * before (its hints are deleted once handed off), keeps the result as a hint for the primary, and
+   * records it as minted. The caller holds the key's lock.
+   */
+  private async asFallback(key: string, hintFor: NodeId, put: (s: SiblingSet) => Minted): Promise<Minted> {
+    const d = this.deps;
+    const before = (await d.minted.get(key)) ?? versions.empty();
+    const made = put(d.versioning.merge(await d.local.view(key), before));
+    await d.minted.record(key, made.set);
+    await d.hints.add(hintFor, key, made.set);
+    return made;
+  }
+}

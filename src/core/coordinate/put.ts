@@ -1,0 +1,155 @@
+// Coordinating a put or delete (paper §4.5 quorum writes, §4.6 sloppy quorum; riak_kv_put_fsm):
+// route the write to a coordinator among the key's primaries, mint its version there, and collect
+// W acknowledgements from the first N healthy nodes before the request's deadline.
+//
+// Public API
+//   new PutCoordinator(deps)
+//   .put(key, write, context, w, timeoutMs): Promise<PutResult>   coordinate here or forward
+//   .onForwarded(from, msg): Promise<FwdReply | undefined>          coordinate a peer's forward;
+//                                                                   undefined for a duplicate
+//   forwardBudget(timeoutMs): number                                the coordinator's share of a
+//                                                                   forwarded request's deadline
+//
+// Why a put is coordinated by a primary: the new version's dot is minted from the coordinator's
+// durable set (mint.ts), so a node outside the first N forwards it in one hop. When no primary is
+// reachable this node coordinates itself as a fallback holding a hint.
+//
+// Deadlines. A request owns its deadline from the client's timeoutMs: requests to replicas live as
+// long as it, a forward carries it, and the coordinator of a forward gets `forwardBudget` of it so
+// its answer (success or QuorumError) reaches the forwarder in time. A forward is deduplicated by
+// (sender, request id) for twice its own deadline: the transport may deliver a message twice, and
+// coordinating the copy would mint a second dot for one client write. A copy arriving later than that
+// is coordinated again (a second sibling of the same value, never a lost write).
+
+import type { Clock } from '../../ports/clock';
+import type { Json } from '../../ports/storage';
+import type { NodeId } from '../../ports/transport';
+import { decodeContext, encodeContext, type Context } from '../context';
+import { ClosedError, QuorumError, StorageFullError, ValidationError } from '../errors';
+import type { ErrorName, Message } from '../messages';
+import type { Placement } from '../placement';
+import { setToJson } from '../replica';
+import type { Requests } from '../requests';
+import { Collector, required } from './collect';
+import type { Minter, Write } from './mint';
+
+export interface PutResult {
+  context: string;
+  /** Replicas that had stored the write when it was acknowledged. */
+  replicas: number;
+}
+
+type FwdPut = Extract<Message, { type: 'fwd-put' }>;
+type FwdReply = Extract<Message, { type: 'fwd-put-reply' }> extends infer M ? (M extends unknown ? Omit<M, 'id'> : never) : never;
+type RemoteError = { error: ErrorName; message: string; required?: number; answered?: number };
+
+export interface PutDeps {
+  self: NodeId;
+  clock: Clock;
+  placement: Pick<Placement, 'coordinator' | 'writeTargets' | 'walk'>;
+  requests: Pick<Requests, 'send'>;
+  minter: Pick<Minter, 'mint'>;
+  /** A version was minted and stored here (the node's 'change' event; `hinted` when as a fallback). */
+  minted(key: string, hinted: boolean): void;
+  /** The write went to another coordinator (this node holds no copy, so no store event says it). */
+  forwarded(key: string): void;
+  /** A forward whose request carried no deadline (an older peer) gets this one. */
+  defaultTimeoutMs: number;
+}
+
+export function forwardBudget(timeoutMs: number): number {
+  return Math.max(1, Math.floor(timeoutMs * 0.8));
+}
+
+export class PutCoordinator {
+  /** Forwarded puts seen lately, by sender and request id. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly deps: PutDeps) {}
+
+  async put(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+    const target = this.deps.placement.coordinator(key);
+    if (target === undefined || target === this.deps.self) return this.coordinate(key, write, ctx, w, timeoutMs);
+    const result = await this.forward(target, key, write, ctx, w, timeoutMs);
+    this.deps.forwarded(key);
+    return result;
+  }
+
+  async onForwarded(from: NodeId, msg: FwdPut): Promise<FwdReply | undefined> {
+    const tag = `${from}\u0000${msg.id}`;
+    if (this.seen.has(tag)) return undefined;
+    const timeoutMs = msg.timeoutMs ?? this.deps.defaultTimeoutMs;
+    this.seen.add(tag);
+    this.deps.clock.setTimer(timeoutMs * 2, () => this.seen.delete(tag));
+    const write: Write = msg.tombstone ? { tombstone: true } : { value: msg.value as Json };
+    try {
+      const res = await this.coordinate(msg.key, write, decodeContext(msg.context), msg.w, forwardBudget(timeoutMs));
+      return { type: 'fwd-put-reply', ok: true, ...res };
+    } catch (err) {
+      const e = err as Error & Partial<QuorumError>;
+      const name = (['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError'] as const).find((n) => n === e.name) ?? 'Error';
+      return { type: 'fwd-put-reply', ok: false, error: name, message: e.message, required: e.required, answered: e.answered };
+    }
+  }
+
+  private forward(to: NodeId, key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+    return new Promise((resolve, reject) => {
+      const msg = { type: 'fwd-put' as const, key, context: encodeContext(ctx), w, timeoutMs, ...write };
+      const fail = () => reject(new QuorumError(`put: coordinator ${to} did not answer within ${timeoutMs} ms`, w, 0));
+      this.deps.requests.send(
+        to,
+        msg,
+        (reply) => {
+          if (reply.type !== 'fwd-put-reply') return fail();
+          if (reply.ok) resolve({ context: reply.context, replicas: reply.replicas });
+          else reject(remoteError(reply));
+        },
+        fail,
+        timeoutMs,
+      );
+    });
+  }
+
+  private async coordinate(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+    const d = this.deps;
+    const need = required(w, d.placement.walk(key).length);
+    const plan = d.placement.writeTargets(key, need);
+    if (plan.length < need) {
+      throw new QuorumError(`put: 0 of ${need} required replicas answered (only ${plan.length} replicas reachable)`, need, 0);
+    }
+    const hintFor = plan.find((p) => p.node === d.self)?.hintFor;
+    const made = await d.minter.mint(key, write, ctx, hintFor);
+    d.minted(key, hintFor !== undefined);
+    const collector = new Collector<true>(need, plan.length, d.clock, timeoutMs, 'put');
+    collector.ok(d.self, true);
+    // One message object for every replica without a hint: Requests serializes it once.
+    const msg = { type: 'put' as const, key, set: setToJson(made.set) };
+    for (const p of plan) {
+      if (p.node === d.self) continue;
+      d.requests.send(
+        p.node,
+        p.hintFor ? { ...msg, hintFor: p.hintFor } : msg,
+        (reply) => (reply.type === 'put-ack' && reply.ok ? collector.ok(p.node, true) : collector.failed()),
+        () => collector.failed(),
+        timeoutMs,
+      );
+    }
+    const answers = await collector.done;
+    return { context: encodeContext(made.context), replicas: answers.length };
+  }
+}
+
+function remoteError(e: RemoteError): Error {
+  switch (e.error) {
+    case 'QuorumError':
+      return new QuorumError(e.message, e.required ?? 0, e.answered ?? 0);
+    case 'ValidationError':
+      return new ValidationError(e.message);
+    case 'StorageFullError':
+      return new StorageFullError(e.message);
+    case 'ClosedError':
+      return new ClosedError(e.message);
+    default:
+      return new Error(e.message);
+  }
+}

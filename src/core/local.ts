@@ -1,0 +1,72 @@
+// What this node holds for a key (paper §4.5, §4.6): its own replica merged with the hints it keeps
+// for others, and how a set sent by a peer (a replicated write, read repair, handoff, transfer or
+// anti-entropy push) is applied here.
+//
+// Public API
+//   new Local(deps)
+//   .view(key): Promise<SiblingSet>            replica ∪ hints: what a read must see
+//   .viewJson(key): Promise<Json | null>       the same as the wire wants it (stored JSON untouched
+//                                              when there is no hint to merge)
+//   .apply(key, set, hintFor?, from?)          store an incoming set: as a hint for `hintFor`, or
+//                                              merged into the replica; a reaped key's echo is refused
+//                                              and its sender reminded
+//   mergeAll(base, others, versioning)
+
+import type { Json, Storage } from '../ports/storage';
+import type { NodeId } from '../ports/transport';
+import type { HintStore } from './handoff';
+import type { ReapItem } from './reaper';
+import type { ReplicaStore, Versioning } from './replica';
+import { setToJson } from './replica';
+import * as versions from './versions';
+import type { SiblingSet } from './versions';
+
+export interface LocalDeps {
+  self: NodeId;
+  storage: Storage;
+  replica: ReplicaStore;
+  hints: HintStore;
+  versioning: Versioning;
+  /** The reap notice for a set this node reaped already (reaper.ts), if it is one. */
+  wasReaped(key: string, set: SiblingSet): ReapItem | undefined;
+  /** A replica still pushing a reaped key back: remind it instead of keeping the key again. */
+  remindReaped(to: NodeId, item: ReapItem): void;
+  /** The replica's set for `key` changed (the node's 'change' event). */
+  changed(key: string): void;
+  /** A hint was stored (counted in stats). */
+  hinted(): void;
+}
+
+export class Local {
+  constructor(private readonly deps: LocalDeps) {}
+
+  async view(key: string): Promise<SiblingSet> {
+    const own = (await this.deps.replica.read(key)) ?? versions.empty();
+    return mergeAll(own, this.deps.hints.forKey(key), this.deps.versioning);
+  }
+
+  async viewJson(key: string): Promise<Json | null> {
+    if (this.deps.hints.forKey(key).length > 0) return setToJson(await this.view(key));
+    return (await this.deps.storage.get(key))?.value ?? null;
+  }
+
+  async apply(key: string, set: SiblingSet, hintFor?: NodeId, from?: NodeId): Promise<void> {
+    const d = this.deps;
+    if (hintFor && hintFor !== d.self) {
+      await d.hints.add(hintFor, key, set);
+      d.hinted();
+      return;
+    }
+    const reaped = d.wasReaped(key, set);
+    if (reaped) {
+      if (from !== undefined && from !== d.self) d.remindReaped(from, reaped);
+      return;
+    }
+    const { changed } = await d.replica.merge(key, set);
+    if (changed) d.changed(key);
+  }
+}
+
+export function mergeAll(base: SiblingSet, others: readonly SiblingSet[], v: Versioning): SiblingSet {
+  return others.reduce((acc, s) => v.merge(acc, s), base);
+}

@@ -1,0 +1,202 @@
+// Builds a node's parts in construction order (node.ts wires them to the transport and the API).
+// Every closure here reads a part that exists by the time it runs: parts are built before any timer
+// or message can fire, and services start only in node.ts's attach().
+
+import { randomInt } from '../ports/random';
+import type { MembershipView } from './membership';
+import type { Actor } from './actor';
+import { AntiEntropy } from './antientropy';
+import { Background } from './background';
+import { GetCoordinator } from './coordinate/get';
+import { Minter } from './coordinate/mint';
+import { PutCoordinator } from './coordinate/put';
+import type { Counters } from './counters';
+import { FailureDetector } from './failure';
+import { Gossip } from './gossip';
+import { HintStore } from './handoff';
+import { Local } from './local';
+import { MintLog } from './minted';
+import type { NodeConfig, NodeDeps } from './node-config';
+import { Placement } from './placement';
+import type { Ring } from './ring';
+import { ReplicaStore } from './replica';
+import { Reaper } from './reaper';
+import { Requests } from './requests';
+import type { KeySet, Message } from './messages';
+import type { GossipMessage } from './gossip';
+import type { Change } from './membership';
+import type { NodeId } from '../ports/transport';
+import type { Storage } from '../ports/storage';
+import type { NodeEvent } from './node-config';
+import { SHIPMENT_KEYS, Shipper } from './shipping';
+import { tracked } from './tracked-storage';
+import { Transfers } from './transfer';
+
+/** The parts of a node, in construction order. */
+export interface Parts {
+  storage: Storage;
+  replica: ReplicaStore;
+  hints: HintStore;
+  minted: MintLog;
+  failures: FailureDetector;
+  placement: Placement;
+  requests: Requests;
+  local: Local;
+  minter: Minter;
+  puts: PutCoordinator;
+  gets: GetCoordinator;
+  shipper: Shipper;
+  gossip: Gossip;
+  transfers: Transfers;
+  aae: AntiEntropy;
+  reaper: Reaper;
+  background: Background;
+}
+
+/** What node-build.ts's closures call back into. */
+export interface NodeHooks {
+  send(to: NodeId, msg: Message | GossipMessage): void;
+  emit(event: NodeEvent, key?: string): void;
+  viewChanged(): void;
+  forget(): Promise<void>;
+  propose(kind: Change['kind'], node: NodeId): Promise<void>;
+  ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
+  isClosed(): boolean;
+  isLeaving(): boolean;
+}
+
+export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, view: () => MembershipView, actor: Actor, hooks: NodeHooks): Parts {
+  const p = {} as Parts;
+  const self = deps.id;
+  const ring = () => view().ring;
+  // Every key write passes through here, so the Merkle trees follow it whatever path made it.
+  p.storage = tracked(deps.storage, config.q, (key, partition, value) => {
+    p.aae.stored(key, partition, value);
+    if (value !== undefined) p.transfers.noteWrite(partition);
+  });
+  p.replica = new ReplicaStore(p.storage, config.q, config.versioning);
+  p.hints = new HintStore(p.storage, config.versioning.merge);
+  p.minted = new MintLog(p.storage, config.versioning.merge, () => actor.epoch);
+  p.failures = new FailureDetector(deps.clock, config);
+  const health = { healthy: (id: string) => id === self || p.failures.healthy(id), reachable: (id: string) => id === self || p.failures.status(id) !== 'down' };
+  p.placement = new Placement({ self, n: config.n, ring, health });
+  // Request ids start at a random point so that a restarted node does not reuse its last life's ids
+  // while peers still remember them (duplicate detection of forwarded puts keys on them).
+  p.requests = new Requests(deps.transport, deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => {
+    p.failures.timedOut(peer);
+    if (p.failures.status(peer) === 'up') return;
+    // Probe at once: any answer clears the suspicion (the gossip round would take a while to pick it).
+    p.gossip.push(peer);
+    hooks.emit('members');
+  });
+  p.shipper = new Shipper(hooks.ship);
+  buildPaths(p, deps, config, counters, actor, hooks);
+  buildServices(p, deps, config, ring, view, actor, hooks);
+  p.background = new Background({ self, clock: deps.clock, config, parts: p, counters, view, hooks });
+  return p;
+}
+
+/** The request paths: the local view, minting and the two coordinators. */
+function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Counters, actor: Actor, hooks: NodeHooks): void {
+  const self = deps.id;
+  p.local = new Local({
+    self,
+    storage: p.storage,
+    replica: p.replica,
+    hints: p.hints,
+    versioning: config.versioning,
+    wasReaped: (key, set) => p.reaper.wasReaped(key, set),
+    remindReaped: (to, item) => hooks.send(to, { type: 'reaped', id: 0, items: [item] }),
+    changed: (key) => hooks.emit('change', key),
+    hinted: () => counters.hints.stored++,
+  });
+  p.minter = new Minter({ clock: deps.clock, replica: p.replica, hints: p.hints, minted: p.minted, local: p.local, versioning: config.versioning, actor: () => actor.name });
+  p.puts = new PutCoordinator({
+    self,
+    clock: deps.clock,
+    placement: p.placement,
+    requests: p.requests,
+    minter: p.minter,
+    defaultTimeoutMs: config.timeoutMs,
+    minted: (key, hinted) => {
+      if (hinted) counters.hints.stored++;
+      hooks.emit('change', key);
+    },
+    forwarded: (key) => {
+      counters.requests.forwarded++;
+      hooks.emit('change', key);
+    },
+  });
+  p.gets = new GetCoordinator({
+    self,
+    clock: deps.clock,
+    placement: p.placement,
+    requests: p.requests,
+    local: p.local,
+    versioning: config.versioning,
+    repaired: (key) => {
+      counters.repairs.read++;
+      hooks.emit('repair', key);
+    },
+  });
+}
+
+/** Background services: gossip, key transfer, anti-entropy, reaping and the periodic tick. */
+function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () => Ring | undefined, view: () => MembershipView, actor: Actor, hooks: NodeHooks): void {
+  const self = deps.id;
+  p.gossip = new Gossip({
+    clock: deps.clock,
+    random: deps.random,
+    intervalMs: config.gossipIntervalMs,
+    view,
+    peers: () => deps.transport.peers(),
+    send: (to, msg) => hooks.send(to, msg),
+    onNews: () => hooks.viewChanged(),
+  });
+  p.transfers = new Transfers({
+    self,
+    placement: p.placement,
+    w: config.w,
+    batchKeys: SHIPMENT_KEYS,
+    storage: p.storage,
+    replica: p.replica,
+    minted: p.minted,
+    actor: () => actor.name,
+    forget: () => hooks.forget(),
+    ring,
+    wasRemoved: (id) => view().stateOf(id) === 'removed',
+    healthy: (id) => id !== self && p.failures.healthy(id),
+    ship: hooks.ship,
+    shipment: p.shipper.limits,
+  });
+  p.aae = new AntiEntropy({
+    self,
+    q: config.q,
+    clock: deps.clock,
+    random: deps.random,
+    storage: deps.storage,
+    ring,
+    placement: p.placement,
+    send: (to, msg) => hooks.send(to, msg),
+    push: (to, sets) => p.shipper.ship(to, sets),
+    onRepair: () => hooks.emit('repair'),
+    gapMs: config.aaeGapMs,
+    sweepPauseMs: config.aaeSweepPauseMs,
+    exchangeTimeoutMs: config.timeoutMs * 10,
+    onHashed: (key, partition, digest, seq) => p.reaper.hashed(key, partition, digest, seq),
+    onExchanged: (peer, partition, seq, differing) => p.reaper.exchanged(peer, partition, seq, differing),
+  });
+  p.reaper = new Reaper({
+    self,
+    placement: p.placement,
+    clock: deps.clock,
+    graceMs: config.tombstoneGraceMs,
+    intervalMs: config.reapIntervalMs,
+    ring,
+    storage: p.storage,
+    replica: p.replica,
+    hasHints: (key) => p.hints.forKey(key).length > 0,
+    forget: () => hooks.forget(),
+    notify: (to, items) => hooks.send(to, { type: 'reaped', id: 0, items }),
+  });
+}
