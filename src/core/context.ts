@@ -6,9 +6,10 @@
 //   emptyContext() / contextOf(clock)     -> Context
 //   coversContext(ctx, dot)               -> boolean
 //   adoptable(ctx, known)                 -> VClock   (the part of ctx a replica may add to its clock)
-//   encodeContext(ctx)                    -> string   ('' for the empty context)
-//   decodeContext(s | undefined)          -> Context  (throws ValidationError when malformed)
-//   MAX_CONTEXT_CHARS                     = 16 KiB
+//   encodeContext(ctx, key?)              -> string   ('' for the empty context)
+//   decodeContext(s | undefined, key?)    -> Context  (throws ValidationError when malformed, or
+//                                                      when made for another key)
+//   MAX_CONTEXT_CHARS                     = 1 MiB
 //
 // A context is a version vector with exceptions (Malkhi & Terry, "Concise version vectors in
 // WinFS"): the events `clock` covers, minus the dots in `except`. Why exceptions: after a put the
@@ -19,11 +20,16 @@
 // never more exceptions than concurrent writers.
 //
 // Wire format: base64url (no padding) of the UTF-8 JSON `[[[node, counter, ts], ...], [[node,
-// counter], ...]]` (clock, then exceptions). Timestamps are kept: a context is merged into the
+// counter], ...], tag]` (clock, exceptions, and the key's 32-bit hash in base 36). The tag binds a
+// context to its key: a context read from key A and handed to a write of key B would drop B's
+// siblings that its clock happens to cover, unseen, so it is refused instead.
+// MAX_CONTEXT_CHARS holds the largest context a node can hand out (1,024 clock entries of 100-char
+// actors and their exceptions), so a context a node returned always decodes when it comes back. Timestamps are kept: a context is merged into the
 // coordinator's clock on put, and keeping each entry's ts keeps age-ordered pruning meaningful.
 // It costs ~15 bytes an entry, and clocks are pruned to ~10 entries. Clients never parse it.
 
 import { ValidationError } from './errors';
+import { hashKey } from './hash';
 import * as vclock from './vclock';
 import type { Dot, VClock } from './vclock';
 
@@ -33,7 +39,7 @@ export interface Context {
   readonly except: readonly Dot[];
 }
 
-export const MAX_CONTEXT_CHARS = 16 * 1024;
+export const MAX_CONTEXT_CHARS = 1024 * 1024;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** Char code -> 6-bit value, -1 outside the alphabet. */
@@ -73,9 +79,10 @@ export function adoptable(ctx: Context, known: VClock): VClock {
   return vclock.fromEntries(entries.filter((e) => e.counter > 0));
 }
 
-export function encodeContext(ctx: Context): string {
+export function encodeContext(ctx: Context, key?: string): string {
   if (ctx.clock.length === 0) return '';
-  const json = [vclock.toJson(ctx.clock), ctx.except.map((d) => [d.node, d.counter])];
+  const json: unknown[] = [vclock.toJson(ctx.clock), ctx.except.map((d) => [d.node, d.counter])];
+  if (key !== undefined) json.push(keyTag(key));
   return base64urlEncode(utf8Binary(JSON.stringify(json)));
 }
 
@@ -89,11 +96,19 @@ function utf8Binary(text: string): string {
 }
 
 /** '' and undefined mean "no context" (the empty context): a blind write. */
-export function decodeContext(s: string | undefined): Context {
+export function decodeContext(s: string | undefined, key?: string): Context {
   if (s === undefined || s === '') return emptyContext();
   if (typeof s !== 'string') throw new ValidationError('context: expected a string');
   if (s.length > MAX_CONTEXT_CHARS) throw new ValidationError(`context: longer than ${MAX_CONTEXT_CHARS} characters`);
-  return contextFromJson(parseJson(utf8Text(base64urlDecode(s))));
+  const json = parseJson(utf8Text(base64urlDecode(s)));
+  if (key !== undefined && (!Array.isArray(json) || json[2] !== keyTag(key))) {
+    throw new ValidationError('context: it was read from another key (a context is bound to its key)');
+  }
+  return contextFromJson(json);
+}
+
+function keyTag(key: string): string {
+  return hashKey(key).toString(36);
 }
 
 /** The text whose UTF-8 bytes are the binary string `bin`; ASCII is itself. */
@@ -120,10 +135,12 @@ function parseJson(text: string): unknown {
 
 /** Validates the decoded JSON `[clock, except]`; throws ValidationError when malformed. */
 export function contextFromJson(json: unknown): Context {
-  if (!Array.isArray(json) || json.length !== 2) throw new ValidationError('context: expected [clock, except]');
+  if (!Array.isArray(json) || json.length < 2 || json.length > 3) throw new ValidationError('context: expected [clock, except, tag?]');
+  if (json.length === 3 && typeof json[2] !== 'string') throw new ValidationError('context: the key tag must be a string');
   const clock = vclock.fromJson(json[0]);
   const rawExcept: unknown = json[1];
   if (!Array.isArray(rawExcept)) throw new ValidationError('context: except must be an array');
+  if (rawExcept.length > vclock.MAX_CLOCK_ENTRIES) throw new ValidationError('context: too many exceptions');
   const except = rawExcept.map((x: unknown) => dotFromJson(x, clock)).sort(vclock.compareDots);
   for (let i = 1; i < except.length; i++) {
     if (vclock.compareDots(except[i - 1] as Dot, except[i] as Dot) === 0) throw new ValidationError('context: duplicate exception');

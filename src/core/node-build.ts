@@ -110,7 +110,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
     changed: (key) => hooks.emit('change', key),
     hinted: () => counters.hints.stored++,
   });
-  p.minter = new Minter({ clock: deps.clock, replica: p.replica, hints: p.hints, minted: p.minted, local: p.local, versioning: config.versioning, actor: () => actor.name });
+  p.minter = new Minter({ clock: deps.clock, replica: p.replica, hints: p.hints, minted: p.minted, local: p.local, versioning: config.versioning, actor: () => actor.name, forget: () => hooks.forget() });
   p.puts = new PutCoordinator({
     self,
     clock: deps.clock,

@@ -113,7 +113,7 @@ export class DynamoCore {
       const timeoutMs = checkTimeout(o.timeoutMs) ?? this.config.timeoutMs;
       this.counters.requests.get++;
       const { values, context } = versions.read(await this.parts.gets.get(key, r, timeoutMs));
-      return { values, context: encodeContext(context) };
+      return { values, context: encodeContext(context, key) };
     });
   }
 
@@ -361,7 +361,7 @@ export class DynamoCore {
         throw new ValidationError('delete needs the context of a read: a tombstone removes only what it saw');
       }
       const write = makeWrite();
-      const ctx = decodeContext(context);
+      const ctx = decodeContext(context, key);
       const o = options(opts);
       const w = checkQuorum('w', o.w ?? this.config.w, this.config.n);
       const timeoutMs = checkTimeout(o.timeoutMs) ?? this.config.timeoutMs;

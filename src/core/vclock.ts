@@ -16,6 +16,12 @@
 //   compareDots(a, b) / dotKey(dot)      -> number / string
 //   toJson(clock) / fromJson(json)       -> [[node, counter, ts], ...] / VClock
 //   checkEntry(node, counter, ts)        throws ValidationError unless a valid entry (for parsers of dots)
+//   MAX_COUNTER  MAX_ACTOR_CHARS  MAX_CLOCK_ENTRIES   the bounds every parsed clock keeps
+//
+// Bounds, because clocks arrive from peers and clients: an actor is at most 100 characters (node ids
+// are 64, plus an epoch), a counter at most 2^48 (headroom below 2^53: a node that reaches it moves
+// to a new actor epoch instead of minting a counter nobody can parse), and a parsed clock holds at
+// most 1,024 entries (puts prune to about ten).
 //
 // A clock is a readonly array of entries sorted by node id (code-unit order, never locale order),
 // one entry per node, counter >= 1. Every function here returns that canonical form, so the same
@@ -56,6 +62,9 @@ export interface PruneOptions {
 }
 
 export const DEFAULT_MAX_ENTRIES = 10;
+export const MAX_COUNTER = 2 ** 48;
+export const MAX_ACTOR_CHARS = 100;
+export const MAX_CLOCK_ENTRIES = 1024;
 
 export function empty(): VClock {
   return [];
@@ -84,12 +93,14 @@ export function fromEntries(entries: Iterable<VEntry>): VClock {
 }
 
 export function checkEntry(node: unknown, counter: unknown, ts: unknown): void {
-  if (typeof node !== 'string' || node.length === 0) throw new ValidationError('clock: node id must be a non-empty string');
-  if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 1) {
-    throw new ValidationError(`clock: counter of ${JSON.stringify(node)} must be an integer >= 1`);
+  if (typeof node !== 'string' || node.length === 0 || node.length > MAX_ACTOR_CHARS) {
+    throw new ValidationError(`clock: node id must be a string of 1..${MAX_ACTOR_CHARS} characters`);
   }
-  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
-    throw new ValidationError(`clock: ts of ${JSON.stringify(node)} must be a finite number >= 0`);
+  if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 1 || counter > MAX_COUNTER) {
+    throw new ValidationError(`clock: counter of ${JSON.stringify(node)} must be an integer in 1..2^48`);
+  }
+  if (typeof ts !== 'number' || !Number.isSafeInteger(Math.floor(ts)) || ts < 0) {
+    throw new ValidationError(`clock: ts of ${JSON.stringify(node)} must be a number in 0..2^53`);
   }
 }
 
@@ -256,6 +267,7 @@ export function toJson(clock: VClock): VClockJson {
 /** Parses and validates a stored or received clock; throws ValidationError when malformed. */
 export function fromJson(json: unknown): VClock {
   if (!Array.isArray(json)) throw new ValidationError('clock: expected an array of [node, counter, ts]');
+  if (json.length > MAX_CLOCK_ENTRIES) throw new ValidationError(`clock: more than ${MAX_CLOCK_ENTRIES} entries`);
   const entries: VEntry[] = [];
   let sorted = true;
   for (let i = 0; i < json.length; i++) {

@@ -12,6 +12,14 @@
 //   toJson(set) / fromJson(json)   -> SiblingSetJson / SiblingSet (throws ValidationError)
 //   canonicalJson(value), validateJson(value)
 //   lwwPut / lwwMerge              -> NEGATIVE CONTROL ONLY: last-writer-wins, loses writes.
+//   MAX_SIBLINGS, MAX_SET_CHARS    write-time bounds; NeedsNewActor (the coordinator must re-epoch)
+//
+// Bounds (Riak's max_siblings and max_object_size). A put whose result would hold more than
+// MAX_SIBLINGS versions, or more than MAX_SET_CHARS of serialized values, is refused with a
+// ValidationError and nothing is stored: blind writes cannot grow a key until it no longer fits in a
+// message (what a node stores, it must always be able to ship). Merges are never refused (that would
+// lose data), so a set may reach twice a bound when two full replicas meet; the 16 Mi-char message
+// limit leaves room for that. Parsing accepts up to MAX_PARSED_SIBLINGS.
 //
 // Model. A set is { clock, siblings }. `clock` is the causal context: every event this replica
 // has seen for the key. Each sibling is a version with its own dot (coordinator, counter). The
@@ -76,6 +84,14 @@ export interface ReadResult {
 
 /** Deepest JSON nesting accepted in a value (keeps canonicalJson's recursion safe). */
 export const MAX_JSON_DEPTH = 256;
+export const MAX_SIBLINGS = 64;
+export const MAX_SET_CHARS = 4 * 1024 * 1024;
+const MAX_PARSED_SIBLINGS = 1024;
+
+/** The coordinator cannot mint under its actor (its counter reached vclock.MAX_COUNTER): it needs a new epoch. */
+export class NeedsNewActor extends Error {
+  override readonly name = 'NeedsNewActor';
+}
 
 export function empty(): SiblingSet {
   return { clock: vclock.empty(), siblings: [] };
@@ -113,13 +129,28 @@ export function put(set: SiblingSet, input: PutInput): PutResult {
   const ctx = input.context;
   const base = vclock.merge(set.clock, adoptable(ctx, set.clock));
   const seen = Math.max(vclock.counter(base, input.coordinator), vclock.counter(ctx.clock, input.coordinator));
+  if (seen >= vclock.MAX_COUNTER) throw new NeedsNewActor(`actor ${input.coordinator} has no counter left`);
   const dot: Dot = { node: input.coordinator, counter: seen + 1 };
   const version = makeVersion(input, dot);
   const kept = set.siblings.filter((s) => !coversContext(ctx, s.dot));
   const clock = vclock.addDot(base, dot, input.now);
   let next: SiblingSet = { clock, siblings: sortSiblings([...kept, version]) };
+  checkBounds(next.siblings);
   if (input.prune !== false) next = pruneSet(next, withKeep(input.prune, input.coordinator));
   return { set: next, version, context: { clock: next.clock, except: kept.map((s) => s.dot) } };
+}
+
+/** The write-time bounds (see the header); a single sibling is a value, already checked by its writer. */
+function checkBounds(siblings: readonly Version[]): void {
+  if (siblings.length <= 1) return;
+  if (siblings.length > MAX_SIBLINGS) {
+    throw new ValidationError(`key would hold ${siblings.length} concurrent versions (limit ${MAX_SIBLINGS}): read it and write back with the context to merge them`);
+  }
+  let chars = 0;
+  for (const s of siblings) chars += s.tombstone ? 0 : JSON.stringify(s.value).length;
+  if (chars > MAX_SET_CHARS) {
+    throw new ValidationError(`key would hold ${chars} characters of concurrent values (limit ${MAX_SET_CHARS}): read it and write back with the context to merge them`);
+  }
 }
 
 function withKeep(opts: PruneOptions | undefined, node: NodeId): PruneOptions {
@@ -337,6 +368,7 @@ export function fromJson(json: unknown): SiblingSet {
   const clock = vclock.fromJson(json['clock']);
   const raw = json['siblings'];
   if (!Array.isArray(raw)) throw new ValidationError('set: siblings must be an array');
+  if (raw.length > MAX_PARSED_SIBLINGS) throw new ValidationError(`set: more than ${MAX_PARSED_SIBLINGS} siblings`);
   const siblings = sortSiblings(raw.map(versionFromJson));
   for (let i = 0; i < siblings.length; i++) {
     const s = siblings[i] as Version;

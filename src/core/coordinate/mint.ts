@@ -21,8 +21,14 @@ import type { HintStore } from '../handoff';
 import { mergeAll, type Local } from '../local';
 import type { MintLog } from '../minted';
 import type { ReplicaStore, Versioning } from '../replica';
+import { ValidationError } from '../errors';
+import * as vclock from '../vclock';
 import * as versions from '../versions';
+import { NeedsNewActor } from '../versions';
 import type { SiblingSet } from '../versions';
+
+/** Epoch moves one mint may make before its context is refused (each costs a durable write). */
+const MAX_EPOCH_MOVES = 3;
 
 export type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
 export type Minted = { set: SiblingSet; context: Context };
@@ -36,15 +42,35 @@ export interface MintDeps {
   versioning: Versioning;
   /** The actor this node mints under now (actor.ts). */
   actor(): string;
+  /** Move to a new actor epoch, durably (a counter ran out: a forged or runaway context). */
+  forget(): Promise<void>;
 }
 
 export class Minter {
   constructor(private readonly deps: MintDeps) {}
 
   async mint(key: string, write: Write, ctx: Context, hintFor?: NodeId): Promise<Minted> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.mintOnce(key, write, ctx, hintFor);
+      } catch (err) {
+        if (!(err instanceof NeedsNewActor)) throw err;
+        if (attempt >= MAX_EPOCH_MOVES) throw new ValidationError(`context: ${err.message}`);
+        // A new actor: no context this node handed out names it, and all its counters are free.
+        await this.deps.forget();
+      }
+    }
+  }
+
+  private async mintOnce(key: string, write: Write, ctx: Context, hintFor?: NodeId): Promise<Minted> {
     const d = this.deps;
-    const put = (current: SiblingSet): Minted =>
-      d.versioning.put(current, { coordinator: d.actor(), context: ctx, now: d.clock.now(), ...write });
+    const actor = d.actor();
+    const put = (current: SiblingSet): Minted => {
+      // A context naming dots of this actor that this node does not hold: it lost them (a wiped
+      // store) or the context is forged. Minting on would reissue or skip dots; a new actor is safe.
+      if (vclock.counter(ctx.clock, actor) > vclock.counter(current.clock, actor)) throw new NeedsNewActor(`names dots of ${actor} it never minted`);
+      return d.versioning.put(current, { coordinator: actor, context: ctx, now: d.clock.now(), ...write });
+    };
     if (hintFor) return d.replica.exclusive(key, () => this.asFallback(key, hintFor, put));
     let made: Minted | undefined;
     const before = d.minted.has(key) ? await d.minted.get(key) : undefined;

@@ -83,7 +83,7 @@ export class PutCoordinator {
     this.deps.clock.setTimer(timeoutMs * 2, () => this.seen.delete(tag));
     const write: Write = msg.tombstone ? { tombstone: true } : { value: msg.value as Json };
     try {
-      const res = await this.coordinate(msg.key, write, decodeContext(msg.context), msg.w, forwardBudget(timeoutMs));
+      const res = await this.coordinate(msg.key, write, decodeContext(msg.context, msg.key), msg.w, forwardBudget(timeoutMs));
       return { type: 'fwd-put-reply', ok: true, ...res };
     } catch (err) {
       const e = err as Error & Partial<QuorumError>;
@@ -94,7 +94,7 @@ export class PutCoordinator {
 
   private forward(to: NodeId, key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
     return new Promise((resolve, reject) => {
-      const msg = { type: 'fwd-put' as const, key, context: encodeContext(ctx), w, timeoutMs, ...write };
+      const msg = { type: 'fwd-put' as const, key, context: encodeContext(ctx, key), w, timeoutMs, ...write };
       const fail = () => reject(new QuorumError(`put: coordinator ${to} did not answer within ${timeoutMs} ms`, w, 0));
       this.deps.requests.send(
         to,
@@ -135,7 +135,7 @@ export class PutCoordinator {
       );
     }
     const answers = await collector.done;
-    return { context: encodeContext(made.context), replicas: answers.length };
+    return { context: encodeContext(made.context, key), replicas: answers.length };
   }
 }
 
