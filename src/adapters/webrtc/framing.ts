@@ -95,43 +95,72 @@ export type FrameResult =
   | { kind: 'overflow' }
   | { kind: 'malformed' };
 
-/** Reassembles frames of one link; `maxChars` bounds memory a misbehaving peer can pin. */
+/**
+ * Reassembles frames of one link; `maxChars` bounds memory a misbehaving peer can pin, and no message
+ * longer than it is passed up. A bad frame never throws: it comes back as 'overflow' (a message longer
+ * than maxChars) or 'malformed' (a batch that does not parse, an unknown tag, an empty frame, or a
+ * whole-message frame between the chunks of a message), once per frame, for the transport to count.
+ */
 export class Reassembler {
   private parts: string[] = [];
   private size = 0;
+  /**
+   * 'collecting': between the chunks of a message. 'skipping': the same, but that message outgrew
+   * maxChars; its remaining chunks are dropped up to its last, so that its tail is not taken for a
+   * whole message and the next message starts clean.
+   */
+  private state: 'idle' | 'collecting' | 'skipping' = 'idle';
 
   constructor(private readonly maxChars: number) {}
 
+  /** Characters held for the message being reassembled: never more than maxChars. */
+  get buffered(): number {
+    return this.size;
+  }
+
   push(frame: string): FrameResult {
     const tag = frame[0];
-    const body = frame.slice(1);
-    if (tag === 'm') return this.parts.length ? this.fail() : { kind: 'message', data: body };
-    if (tag === 'b') return this.batch(body);
-    if (tag !== 'c' && tag !== 'e') return { kind: 'none' };
-    this.size += body.length;
-    if (this.size > this.maxChars) return this.fail();
-    this.parts.push(body);
-    if (tag === 'c') return { kind: 'none' };
+    if (tag === 'c' || tag === 'e') return this.chunk(frame, tag === 'e');
+    if (tag !== 'm' && tag !== 'b') return { kind: 'malformed' };
+    // The sender writes the chunks of a message back to back: a whole-message frame between them
+    // means that message was cut off, or this frame is bogus. Both are dropped; what follows starts afresh.
+    if (this.state !== 'idle') {
+      this.reset();
+      return { kind: 'malformed' };
+    }
+    if (frame.length - 1 > this.maxChars) return { kind: 'overflow' };
+    if (tag === 'm') return { kind: 'message', data: frame.slice(1) };
+    const data = unpackBatch(frame.slice(1));
+    return data ? { kind: 'batch', data } : { kind: 'malformed' };
+  }
+
+  private chunk(frame: string, last: boolean): FrameResult {
+    if (this.state === 'skipping') {
+      if (last) this.state = 'idle';
+      return { kind: 'none' };
+    }
+    const length = frame.length - 1;
+    if (this.size + length > this.maxChars) {
+      this.reset();
+      if (!last) this.state = 'skipping';
+      return { kind: 'overflow' };
+    }
+    // Empty chunks add nothing; not keeping them holds the part count to the character count.
+    if (length > 0) this.parts.push(frame.slice(1));
+    this.size += length;
+    if (!last) {
+      this.state = 'collecting';
+      return { kind: 'none' };
+    }
     const data = this.parts.join('');
     this.reset();
     return { kind: 'message', data };
   }
 
-  private batch(body: string): FrameResult {
-    // A batch never arrives between the chunks of one message: the sender writes those back to back.
-    if (this.parts.length) return this.fail();
-    const data = unpackBatch(body);
-    return data ? { kind: 'batch', data } : { kind: 'malformed' };
-  }
-
-  private fail(): FrameResult {
-    this.reset();
-    return { kind: 'overflow' };
-  }
-
   private reset(): void {
     this.parts = [];
     this.size = 0;
+    this.state = 'idle';
   }
 }
 
