@@ -96,21 +96,24 @@ describe('framing', () => {
     expect(r.push('ec')).toEqual({ kind: 'message', data: 'abc' });
   });
 
-  it('refuses a whole-message or batch frame longer than the limit, then recovers', () => {
+  it('refuses a whole-message frame, or a batch holding a message, longer than the limit, then recovers', () => {
     const r = new Reassembler(5);
     expect(r.push('m123456')).toEqual({ kind: 'overflow' });
-    expect(r.push('b1:a1:b')).toEqual({ kind: 'overflow' });
+    expect(r.push('b1:a6:123456')).toEqual({ kind: 'overflow' });
     expect(r.push('m12345')).toEqual({ kind: 'message', data: '12345' });
-    expect(r.push('b1:a')).toEqual({ kind: 'batch', data: ['a'] });
+    expect(r.push('b5:123455:12345')).toEqual({ kind: 'batch', data: ['12345', '12345'] });
   });
 
-  it('ends the skip of an oversize message at a whole-message frame (its last chunk never came), dropping that frame', () => {
+  it('passes whole-message frames up while skipping an oversize message; a lost last chunk costs the next chunked message, never a tail', () => {
     const r = new Reassembler(4);
     expect(r.push('c12345')).toEqual({ kind: 'overflow' });
-    expect(r.push('c6')).toEqual({ kind: 'none' });
-    expect(r.push('mlost')).toEqual({ kind: 'malformed' });
+    expect(r.push('mhi')).toEqual({ kind: 'message', data: 'hi' });
     expect(r.buffered).toBe(0);
-    expect(r.push('mok')).toEqual({ kind: 'message', data: 'ok' });
+    // Taken for the rest of the oversize message: dropped, not delivered as "abcd".
+    expect(r.push('cab')).toEqual({ kind: 'none' });
+    expect(r.push('ecd')).toEqual({ kind: 'none' });
+    expect(r.push('cx')).toEqual({ kind: 'none' });
+    expect(r.push('ey')).toEqual({ kind: 'message', data: 'xy' });
   });
 
   it('holds no more than the limit while collecting, and nothing while skipping', () => {
@@ -169,11 +172,15 @@ describe('framing', () => {
       expect(unpackBatch('1:a')).toEqual(['a']);
     });
 
-    it('refuses a batch in the middle of a chunked message', () => {
+    it('passes up a batch that cuts into a chunked message, and drops that message, reporting it at its last chunk', () => {
       const r = new Reassembler(1 << 20);
       expect(r.push('cabc')).toEqual({ kind: 'none' });
-      expect(r.push('b1:a1:b')).toEqual({ kind: 'malformed' });
       expect(r.push('b1:a1:b')).toEqual({ kind: 'batch', data: ['a', 'b'] });
+      expect(r.push('mok')).toEqual({ kind: 'message', data: 'ok' });
+      expect(r.push('cdef')).toEqual({ kind: 'none' });
+      expect(r.push('eghi')).toEqual({ kind: 'malformed' });
+      expect(r.push('cx')).toEqual({ kind: 'none' });
+      expect(r.push('ey')).toEqual({ kind: 'message', data: 'xy' });
     });
   });
 });

@@ -81,7 +81,7 @@ export interface WebRtcStats {
   linkDowns: number;
   /** Messages longer than maxMessageChars, dropped whole (once each, however many frames they had). */
   oversizeDropped: number;
-  /** Frames that break the framing (framing.ts): a batch that does not parse, an unknown tag, a whole message between chunks. */
+  /** Frames that break the framing (framing.ts): a batch that does not parse, an unknown tag, a chunked message cut into. */
   malformedDropped: number;
   /** Peers that said their tab is hidden. */
   hiddenPeers: number;
