@@ -48,94 +48,133 @@ export async function benchBrowser(quick: boolean, only?: string): Promise<Brows
     // functions shipped to the page by evaluate() need that helper there too.
     await context.addInitScript('window.__name = (f) => f');
     const env: Env = { browser, context, base: vite.resolvedUrls?.local[0] ?? '', cancelled: false };
-    const rows: Row[] = [];
-    const T = (quickS: number, fullS: number) => (quick ? quickS : fullS) * 1000;
-    const run = async (title: string, expected: Expect[], timeoutMs: number, fn: (out: Row[]) => Promise<void>) => {
-      if (only && !title.includes(only) && !title.includes('floor')) return [];
-      const r = await section(env, title, expected, timeoutMs, fn);
-      rows.push(...r);
-      return r;
-    };
-    const named = (rs: Row[], name: string) => rs.find((r) => r.name === name)?.p50 ?? NaN;
-
-    const RTT = 'floor: data channel round trip, tab ↔ tab (small message)';
-    const rtt = await run('data channel floor', [[RTT, 'ms']], T(60, 180), async (out) => {
-      out.push(await dataChannelRtt(env, quick ? 300 : 2000));
-    });
-
-    const batch = quick ? 2000 : 10_000;
-    const idbName = (d: string) => `floor: IndexedDB put, durability ${d}`;
-    const batchName = (d: string) => `IndexedDB ${batch} concurrent puts (group commit), ${d}`;
-    const durabilities = ['default', 'relaxed', 'strict'] as const;
-    const idb = await run(
-      'IndexedDB floor',
-      durabilities.flatMap((d): Expect[] => [[idbName(d), 'ms'], [batchName(d), 'records/s']]),
-      T(120, 400),
-      (out) => idbPuts(env, out, quick ? 300 : 2000, batch),
-    );
-    const floorMs = named(rtt, RTT) + named(idb, idbName('default'));
-    const groupCommit = named(idb, batchName('default'));
-
-    const seconds = quick ? 5 : 15;
-    const load = `${TABS} tabs × ${OUTSTANDING} outstanding`;
-    await run(
-      'quorum latency and throughput',
-      [
-        ['put, 5 tabs, N=3 W=2, concurrency 1', 'ms'],
-        ['get, 5 tabs, N=3 R=2, concurrency 1', 'ms'],
-        [`put, ${load}, N=3 W=2`, 'ms'],
-        [`throughput: acknowledged puts/s, ${load}, ${seconds} s`, 'puts/s'],
-        [`get, ${load}, N=3 R=2`, 'ms'],
-        [`throughput: acknowledged gets/s, ${load}, ${seconds} s`, 'gets/s'],
-      ],
-      T(180, 600),
-      async (out) => {
-        const pages = await ringOf(env, 'bench-quorum', TABS, '&n=3&r=2&w=2');
-        await quorumLatency(pages, out, quick ? 300 : 2000, floorMs);
-        await loadedQuorum(env, pages, out, { seconds, warmS: quick ? 1 : 2, floorMs, groupCommit, load });
-      },
-    );
-
-    const sizes = quick ? [10_000] : [10_000, 100_000];
-    const repairAmong = sizes[sizes.length - 1]! + DIVERGENT;
-    await run(
-      'memory and anti-entropy repair',
-      [
-        ['memory: JS heap per tab, empty 5-tab ring', 'MiB'],
-        ...sizes.flatMap((s, i): Expect[] => [i === 0 ? [loadName(s), 'puts/s'] : [seedName(s), 'keys/s'], [heapName(s), 'MiB']]),
-        [repairName(repairAmong), 'ms'],
-      ],
-      T(300, 1200),
-      // A put costs ~7 ms of CPU across the ring (2-core machine): 100k of them would take minutes. So
-      // only the first size is loaded with puts (stopping at this cap, the rows then say how many);
-      // the rest are seeded straight into the primaries (dynamo.seed), which is what the heap and
-      // anti-entropy rows need, in seconds.
-      (out) => memoryAndRepair(env, out, sizes, quick ? 150 : 180),
-    );
-
-    const CONNECT = 'tab opened → first data channel up (dev server)';
-    await run('connect', [[CONNECT, 'ms']], T(120, 300), async (out) => {
-      out.push(await connectTime(env, quick ? 5 : 20, CONNECT));
-    });
-
-    const replicate = quick ? [1000] : [1000, 10_000];
-    await run(
-      'join and replicate',
-      [['membership: tab opened → listed as a member by all 5 others', 'ms'], ...replicate.map((k): Expect => [replicateName(k), 'ms'])],
-      T(240, 900),
-      (out) => joinAndReplicate(env, out, replicate),
-    );
-
-    const DOWN = 'membership: closed tab → reported down by a peer';
-    await run('closed tab down', [[DOWN, 'ms']], T(90, 300), async (out) => {
-      out.push(await closedTabDown(env, quick ? 3 : 10, DOWN));
-    });
-    return { rows, chromium: browser.version() };
+    const runner = sectionRunner(env, quick, only);
+    const floors = await floorSections(runner);
+    await quorumSection(runner, floors);
+    await memorySection(runner);
+    await membershipSections(runner);
+    return { rows: runner.rows, chromium: browser.version() };
   } finally {
     await browser?.close().catch(() => undefined);
     await vite?.close().catch(() => undefined);
     await signaling.close().catch(() => undefined);
   }
+}
+
+/** Runs the sections of one bench run and gathers their rows. */
+interface Runner {
+  env: Env;
+  quick: boolean;
+  rows: Row[];
+  /** Runs a section unless `only` leaves it out; returns its rows (none if left out). */
+  run(title: string, expected: Expect[], timeoutMs: number, fn: (out: Row[]) => Promise<void>): Promise<Row[]>;
+  /** A section's deadline in ms: `quickS` seconds in a quick run, `fullS` in a full one. */
+  T(quickS: number, fullS: number): number;
+}
+
+function sectionRunner(env: Env, quick: boolean, only: string | undefined): Runner {
+  const rows: Row[] = [];
+  return {
+    env,
+    quick,
+    rows,
+    async run(title, expected, timeoutMs, fn) {
+      if (only && !title.includes(only) && !title.includes('floor')) return [];
+      const r = await section(env, title, expected, timeoutMs, fn);
+      rows.push(...r);
+      return r;
+    },
+    T: (quickS, fullS) => (quick ? quickS : fullS) * 1000,
+  };
+}
+
+interface Floors {
+  /** Data channel round trip plus an IndexedDB put (default durability), p50 ms. */
+  floorMs: number;
+  /** IndexedDB records/s with group commit (default durability). */
+  groupCommit: number;
+}
+
+/** The physical floors every store row is compared with: a data-channel round trip and IndexedDB puts. */
+async function floorSections({ env, quick, run, T }: Runner): Promise<Floors> {
+  const named = (rs: Row[], name: string) => rs.find((r) => r.name === name)?.p50 ?? NaN;
+  const RTT = 'floor: data channel round trip, tab ↔ tab (small message)';
+  const rtt = await run('data channel floor', [[RTT, 'ms']], T(60, 180), async (out) => {
+    out.push(await dataChannelRtt(env, quick ? 300 : 2000));
+  });
+
+  const batch = quick ? 2000 : 10_000;
+  const idbName = (d: string) => `floor: IndexedDB put, durability ${d}`;
+  const batchName = (d: string) => `IndexedDB ${batch} concurrent puts (group commit), ${d}`;
+  const durabilities = ['default', 'relaxed', 'strict'] as const;
+  const idb = await run(
+    'IndexedDB floor',
+    durabilities.flatMap((d): Expect[] => [[idbName(d), 'ms'], [batchName(d), 'records/s']]),
+    T(120, 400),
+    (out) => idbPuts(env, out, quick ? 300 : 2000, batch),
+  );
+  return { floorMs: named(rtt, RTT) + named(idb, idbName('default')), groupCommit: named(idb, batchName('default')) };
+}
+
+async function quorumSection({ env, quick, run, T }: Runner, { floorMs, groupCommit }: Floors): Promise<void> {
+  const seconds = quick ? 5 : 15;
+  const load = `${TABS} tabs × ${OUTSTANDING} outstanding`;
+  await run(
+    'quorum latency and throughput',
+    [
+      ['put, 5 tabs, N=3 W=2, concurrency 1', 'ms'],
+      ['get, 5 tabs, N=3 R=2, concurrency 1', 'ms'],
+      [`put, ${load}, N=3 W=2`, 'ms'],
+      [`throughput: acknowledged puts/s, ${load}, ${seconds} s`, 'puts/s'],
+      [`get, ${load}, N=3 R=2`, 'ms'],
+      [`throughput: acknowledged gets/s, ${load}, ${seconds} s`, 'gets/s'],
+    ],
+    T(180, 600),
+    async (out) => {
+      const pages = await ringOf(env, 'bench-quorum', TABS, '&n=3&r=2&w=2');
+      await quorumLatency(pages, out, quick ? 300 : 2000, floorMs);
+      await loadedQuorum(env, pages, out, { seconds, warmS: quick ? 1 : 2, floorMs, groupCommit, load });
+    },
+  );
+}
+
+async function memorySection({ env, quick, run, T }: Runner): Promise<void> {
+  const sizes = quick ? [10_000] : [10_000, 100_000];
+  const repairAmong = sizes[sizes.length - 1]! + DIVERGENT;
+  await run(
+    'memory and anti-entropy repair',
+    [
+      ['memory: JS heap per tab, empty 5-tab ring', 'MiB'],
+      ...sizes.flatMap((s, i): Expect[] => [i === 0 ? [loadName(s), 'puts/s'] : [seedName(s), 'keys/s'], [heapName(s), 'MiB']]),
+      [repairName(repairAmong), 'ms'],
+    ],
+    T(300, 1200),
+    // A put costs ~7 ms of CPU across the ring (2-core machine): 100k of them would take minutes. So
+    // only the first size is loaded with puts (stopping at this cap, the rows then say how many);
+    // the rest are seeded straight into the primaries (dynamo.seed), which is what the heap and
+    // anti-entropy rows need, in seconds.
+    (out) => memoryAndRepair(env, out, sizes, quick ? 150 : 180),
+  );
+}
+
+async function membershipSections({ env, quick, run, T }: Runner): Promise<void> {
+  const CONNECT = 'tab opened → first data channel up (dev server)';
+  await run('connect', [[CONNECT, 'ms']], T(120, 300), async (out) => {
+    out.push(await connectTime(env, quick ? 5 : 20, CONNECT));
+  });
+
+  const replicate = quick ? [1000] : [1000, 10_000];
+  await run(
+    'join and replicate',
+    [['membership: tab opened → listed as a member by all 5 others', 'ms'], ...replicate.map((k): Expect => [replicateName(k), 'ms'])],
+    T(240, 900),
+    (out) => joinAndReplicate(env, out, replicate),
+  );
+
+  const DOWN = 'membership: closed tab → reported down by a peer';
+  await run('closed tab down', [[DOWN, 'ms']], T(90, 300), async (out) => {
+    out.push(await closedTabDown(env, quick ? 3 : 10, DOWN));
+  });
 }
 
 /**
@@ -786,8 +825,41 @@ async function aaeTotals(pages: Page[]): Promise<AaeTotals> {
 async function repairInTabs(env: Env, pages: Page[], loaded: number, name: string): Promise<Row> {
   const a = pages[0]!;
   const x = pages[pages.length - 1]!;
-  const xId = await x.evaluate(() => window.dynamo!.id);
-  const plan = await a.evaluate(
+  const plan = await planDivergence(a, await x.evaluate(() => window.dynamo!.id));
+  if (plan.keys.length < DIVERGENT) throw new Error(`found only ${plan.keys.length} keys whose primaries are {A, B, X}`);
+  const sample = plan.keys.filter((_, i) => i % Math.floor(DIVERGENT / SPOT) === 0).slice(0, SPOT);
+
+  const before = await aaeTotals(pages);
+  await diverge(env, a, x, plan);
+  const mid = await aaeTotals(pages);
+  const missingBefore = SPOT - (await x.evaluate(heldOf, sample));
+
+  const t0 = Date.now();
+  await Promise.all([a, x].map((p) => p.evaluate(() => window.dynamo!.faults.heal())));
+  const w = await awaitRepair(env, pages, x, sample, mid, t0);
+  const after = await aaeTotals(pages);
+  const servedAll = Number.isNaN(w.servedMs) ? w.lastServed : await x.evaluate(servedIsolated, plan.keys);
+  const note = [
+    Number.isNaN(w.servedMs) ? `NOT repaired within 150 s: sample ${w.lastServed}/${SPOT} served, ${w.lastHeld}/${SPOT} in its IndexedDB` : `${servedAll}/${DIVERGENT} then served isolated with r=1`,
+    `pushes reached ${DIVERGENT} at ${Number.isNaN(w.pushedMs) ? 'never' : `${(w.pushedMs / 1000).toFixed(1)} s`} (${after.keysPushed - mid.keysPushed} keys pushed ring-wide, ${after.exchanges - mid.exchanges} exchanges, ${after.repairs - mid.repairs} found differences)`,
+    `divergence: ${missingBefore}/${SPOT} sample keys missing on the tab before the heal, ${mid.hintsStored - before.hintsStored} hints made (tab cut off from all; coordinator cut off from it and the 2 non-replicas, W=2 with the other replica)`,
+    `sample of ${SPOT} polled each 0.5 s`,
+  ].join('; ');
+  return single(name, w.servedMs, 'ms', `ring held ${loaded} + ${DIVERGENT} keys; ${note}`);
+}
+
+interface DivergencePlan {
+  /** The third primary of the keys (besides A and X). */
+  b: string;
+  /** Keys whose primaries are exactly {A, B, X}. */
+  keys: string[];
+  /** Whom A cuts itself off from: everyone but B. */
+  cut: string[];
+}
+
+/** Picks DIVERGENT keys whose primaries are A (the page), X and one common third tab B. */
+function planDivergence(a: Page, xId: string): Promise<DivergencePlan> {
+  return a.evaluate(
     ({ xId, count }) => {
       const d = window.dynamo!;
       const byThird = new Map<string, string[]>();
@@ -804,10 +876,10 @@ async function repairInTabs(env: Env, pages: Page[], loaded: number, name: strin
     },
     { xId, count: DIVERGENT },
   );
-  if (plan.keys.length < DIVERGENT) throw new Error(`found only ${plan.keys.length} keys whose primaries are {A, B, X}`);
-  const sample = plan.keys.filter((_, i) => i % Math.floor(DIVERGENT / SPOT) === 0).slice(0, SPOT);
+}
 
-  const before = await aaeTotals(pages);
+/** Cuts X off and A from all but B, then writes the plan's keys through A with W=2: X misses them all. */
+async function diverge(env: Env, a: Page, x: Page, plan: DivergencePlan): Promise<void> {
   // Both sides: X cut off from everyone too, so X's co-replica B cannot repair it before the heal.
   await x.evaluate(() => window.dynamo!.faults.isolate(window.dynamo!.members().map((m) => m.id)));
   await a.evaluate((cut) => window.dynamo!.faults.isolate(cut), plan.cut);
@@ -834,15 +906,20 @@ async function repairInTabs(env: Env, pages: Page[], loaded: number, name: strin
     return { errors, maxReplicas, firstError };
   }, plan.keys);
   if (wrote.errors > 0) throw new Error(`${wrote.errors} of the ${DIVERGENT} divergent puts failed: ${wrote.firstError}`);
-  const mid = await aaeTotals(pages);
-  const missingBefore = SPOT - (await x.evaluate(heldOf, sample));
+}
 
-  const t0 = Date.now();
-  await Promise.all([a, x].map((p) => p.evaluate(() => window.dynamo!.faults.heal())));
-  let pushedMs = NaN;
-  let servedMs = NaN;
-  let lastServed = 0;
-  let lastHeld = 0;
+interface RepairWait {
+  /** Since the heal: when the ring's anti-entropy pushes reached DIVERGENT keys (NaN: never). */
+  pushedMs: number;
+  /** Since the heal: when X served the whole sample isolated (NaN: not within 150 s). */
+  servedMs: number;
+  lastServed: number;
+  lastHeld: number;
+}
+
+/** Polls every 0.5 s, up to 150 s after the heal at `t0`, until X serves the sample on its own. */
+async function awaitRepair(env: Env, pages: Page[], x: Page, sample: string[], mid: AaeTotals, t0: number): Promise<RepairWait> {
+  const w: RepairWait = { pushedMs: NaN, servedMs: NaN, lastServed: 0, lastHeld: 0 };
   let polls = 0;
   const deadline = t0 + 150_000;
   while (Date.now() < deadline && !env.cancelled) {
@@ -850,26 +927,18 @@ async function repairInTabs(env: Env, pages: Page[], loaded: number, name: strin
     polls++;
     const s = await aaeTotals(pages);
     const now = Date.now();
-    if (s.keysPushed - mid.keysPushed >= DIVERGENT && Number.isNaN(pushedMs)) pushedMs = now - t0;
+    if (s.keysPushed - mid.keysPushed >= DIVERGENT && Number.isNaN(w.pushedMs)) w.pushedMs = now - t0;
     // The isolated check disturbs the tab a little (it cuts its links for a moment), so run it only
     // once the pushes add up, or a read-only look at its IndexedDB finds the sample, or every 10 s.
-    lastHeld = await x.evaluate(heldOf, sample);
-    if (Number.isNaN(pushedMs) && lastHeld < SPOT && polls % 20 !== 0) continue;
-    lastServed = await x.evaluate(servedIsolated, sample);
-    if (lastServed === SPOT) {
-      servedMs = now - t0;
+    w.lastHeld = await x.evaluate(heldOf, sample);
+    if (Number.isNaN(w.pushedMs) && w.lastHeld < SPOT && polls % 20 !== 0) continue;
+    w.lastServed = await x.evaluate(servedIsolated, sample);
+    if (w.lastServed === SPOT) {
+      w.servedMs = now - t0;
       break;
     }
   }
-  const after = await aaeTotals(pages);
-  const servedAll = Number.isNaN(servedMs) ? lastServed : await x.evaluate(servedIsolated, plan.keys);
-  const note = [
-    Number.isNaN(servedMs) ? `NOT repaired within 150 s: sample ${lastServed}/${SPOT} served, ${lastHeld}/${SPOT} in its IndexedDB` : `${servedAll}/${DIVERGENT} then served isolated with r=1`,
-    `pushes reached ${DIVERGENT} at ${Number.isNaN(pushedMs) ? 'never' : `${(pushedMs / 1000).toFixed(1)} s`} (${after.keysPushed - mid.keysPushed} keys pushed ring-wide, ${after.exchanges - mid.exchanges} exchanges, ${after.repairs - mid.repairs} found differences)`,
-    `divergence: ${missingBefore}/${SPOT} sample keys missing on the tab before the heal, ${mid.hintsStored - before.hintsStored} hints made (tab cut off from all; coordinator cut off from it and the 2 non-replicas, W=2 with the other replica)`,
-    `sample of ${SPOT} polled each 0.5 s`,
-  ].join('; ');
-  return single(name, servedMs, 'ms', `ring held ${loaded} + ${DIVERGENT} keys; ${note}`);
+  return w;
 }
 
 // --- membership ------------------------------------------------------------------------------------

@@ -75,8 +75,57 @@ describe('framing', () => {
     expect(r.push('mok')).toEqual({ kind: 'message', data: 'ok' });
   });
 
-  it('ignores frames with unknown tags', () => {
-    expect(new Reassembler(10).push('zzz')).toEqual({ kind: 'none' });
+  it('after an oversize drop, skips the rest of that message instead of passing its tail up as a whole one', () => {
+    const r = new Reassembler(10);
+    expect(r.push('c12345')).toEqual({ kind: 'none' });
+    expect(r.push('c678901')).toEqual({ kind: 'overflow' });
+    expect(r.push('cab')).toEqual({ kind: 'none' });
+    expect(r.push('ecd')).toEqual({ kind: 'none' });
+    // Resynchronised at the next frame boundary: the messages after it arrive whole.
+    expect(r.push('mok')).toEqual({ kind: 'message', data: 'ok' });
+    expect(r.push('cfo')).toEqual({ kind: 'none' });
+    expect(r.push('eo')).toEqual({ kind: 'message', data: 'foo' });
+  });
+
+  it('drops and reports frames with an unknown tag or none, without disturbing the message around them', () => {
+    const r = new Reassembler(10);
+    expect(r.push('zzz')).toEqual({ kind: 'malformed' });
+    expect(r.push('')).toEqual({ kind: 'malformed' });
+    expect(r.push('cab')).toEqual({ kind: 'none' });
+    expect(r.push('?')).toEqual({ kind: 'malformed' });
+    expect(r.push('ec')).toEqual({ kind: 'message', data: 'abc' });
+  });
+
+  it('refuses a whole-message frame, or a batch holding a message, longer than the limit, then recovers', () => {
+    const r = new Reassembler(5);
+    expect(r.push('m123456')).toEqual({ kind: 'overflow' });
+    expect(r.push('b1:a6:123456')).toEqual({ kind: 'overflow' });
+    expect(r.push('m12345')).toEqual({ kind: 'message', data: '12345' });
+    expect(r.push('b5:123455:12345')).toEqual({ kind: 'batch', data: ['12345', '12345'] });
+  });
+
+  it('passes whole-message frames up while skipping an oversize message; a lost last chunk costs the next chunked message, never a tail', () => {
+    const r = new Reassembler(4);
+    expect(r.push('c12345')).toEqual({ kind: 'overflow' });
+    expect(r.push('mhi')).toEqual({ kind: 'message', data: 'hi' });
+    expect(r.buffered).toBe(0);
+    // Taken for the rest of the oversize message: dropped, not delivered as "abcd".
+    expect(r.push('cab')).toEqual({ kind: 'none' });
+    expect(r.push('ecd')).toEqual({ kind: 'none' });
+    expect(r.push('cx')).toEqual({ kind: 'none' });
+    expect(r.push('ey')).toEqual({ kind: 'message', data: 'xy' });
+  });
+
+  it('holds no more than the limit while collecting, and nothing while skipping', () => {
+    const r = new Reassembler(6);
+    r.push('c123');
+    expect(r.buffered).toBe(3);
+    r.push('c456');
+    expect(r.buffered).toBe(6);
+    expect(r.push('c7')).toEqual({ kind: 'overflow' });
+    expect(r.buffered).toBe(0);
+    r.push('c89');
+    expect(r.buffered).toBe(0);
   });
 
   describe('batches', () => {
@@ -123,11 +172,15 @@ describe('framing', () => {
       expect(unpackBatch('1:a')).toEqual(['a']);
     });
 
-    it('refuses a batch in the middle of a chunked message', () => {
+    it('passes up a batch that cuts into a chunked message, and drops that message, reporting it at its last chunk', () => {
       const r = new Reassembler(1 << 20);
       expect(r.push('cabc')).toEqual({ kind: 'none' });
-      expect(r.push('b1:a1:b')).toEqual({ kind: 'overflow' });
       expect(r.push('b1:a1:b')).toEqual({ kind: 'batch', data: ['a', 'b'] });
+      expect(r.push('mok')).toEqual({ kind: 'message', data: 'ok' });
+      expect(r.push('cdef')).toEqual({ kind: 'none' });
+      expect(r.push('eghi')).toEqual({ kind: 'malformed' });
+      expect(r.push('cx')).toEqual({ kind: 'none' });
+      expect(r.push('ey')).toEqual({ kind: 'message', data: 'xy' });
     });
   });
 });

@@ -107,6 +107,19 @@ describe('WebRTC transport', () => {
     expect(b.peers()).toEqual(['a']);
   });
 
+  it('drops an oversize message whole, counts it once, and delivers the next message (not the dropped one\'s tail)', async () => {
+    const [a, b] = await pair(await start(), { heartbeatMs: 100, deadAfterMs: 600, chunkChars: 16, maxMessageChars: 40 });
+    const got: string[] = [];
+    b.onMessage((_from, d) => got.push(d));
+    // 100 characters go out as 7 chunks of 16; b's limit of 40 is passed at the third.
+    expect(a.send('b', 'x'.repeat(100))).toBe(true);
+    expect(a.send('b', 'after')).toBe(true);
+    await until(() => got.includes('after'), 5_000, 'the message after the oversize one');
+    expect(got).toEqual(['after']);
+    expect(b.stats().oversizeDropped).toBe(1);
+    expect(b.stats().malformedDropped).toBe(0);
+  });
+
   it('refuses a second connection with an id already in the room', async () => {
     const url = await start();
     const first = await SignalingClient.connect({ url, room: 'r', peer: 'dup', socket: nodeSocket });

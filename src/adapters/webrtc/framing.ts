@@ -95,43 +95,78 @@ export type FrameResult =
   | { kind: 'overflow' }
   | { kind: 'malformed' };
 
-/** Reassembles frames of one link; `maxChars` bounds memory a misbehaving peer can pin. */
+type ReassemblyState = 'idle' | 'collecting' | 'oversize' | 'cut';
+
+/**
+ * Reassembles frames of one link; `maxChars` bounds memory a misbehaving peer can pin, and no message
+ * longer than it is passed up. A bad frame never throws; each dropped message or frame is reported
+ * once, for the transport to count: 'overflow' for a message longer than maxChars, 'malformed' for a
+ * batch that does not parse, an unknown tag, an empty frame, or a chunked message cut into by a
+ * whole-message frame (reported at its last chunk).
+ *
+ * Chunks carry no length or sequence number (the channel is reliable and ordered), so a message's
+ * first chunk looks like any other. Hence the rule after a chunked message is given up: the rest of
+ * its chunks are dropped up to its last, and only then does the next chunk start a message, so no
+ * tail is ever taken for a whole message.
+ */
 export class Reassembler {
   private parts: string[] = [];
   private size = 0;
+  /**
+   * 'collecting': between the chunks of a message. 'oversize' / 'cut': the same, but that message
+   * outgrew maxChars, or a whole-message frame came between its chunks; its chunks are being dropped.
+   */
+  private state: ReassemblyState = 'idle';
 
   constructor(private readonly maxChars: number) {}
 
+  /** Characters held for the message being reassembled: never more than maxChars. */
+  get buffered(): number {
+    return this.size;
+  }
+
   push(frame: string): FrameResult {
     const tag = frame[0];
-    const body = frame.slice(1);
-    if (tag === 'm') return this.parts.length ? this.fail() : { kind: 'message', data: body };
-    if (tag === 'b') return this.batch(body);
-    if (tag !== 'c' && tag !== 'e') return { kind: 'none' };
-    this.size += body.length;
-    if (this.size > this.maxChars) return this.fail();
-    this.parts.push(body);
-    if (tag === 'c') return { kind: 'none' };
+    if (tag === 'c' || tag === 'e') return this.chunk(frame, tag === 'e');
+    if (tag !== 'm' && tag !== 'b') return { kind: 'malformed' };
+    // The sender writes a message's chunks back to back, so one cut into was broken off (or this
+    // frame is bogus): it cannot be completed. This frame is whole, though, and goes up as it is.
+    if (this.state === 'collecting') this.drop('cut');
+    if (tag === 'm') return frame.length - 1 > this.maxChars ? { kind: 'overflow' } : { kind: 'message', data: frame.slice(1) };
+    const data = unpackBatch(frame.slice(1));
+    if (!data) return { kind: 'malformed' };
+    return data.some((m) => m.length > this.maxChars) ? { kind: 'overflow' } : { kind: 'batch', data };
+  }
+
+  private chunk(frame: string, last: boolean): FrameResult {
+    if (this.state === 'oversize' || this.state === 'cut') {
+      const cut = this.state === 'cut';
+      if (last) this.state = 'idle';
+      // An oversize message was reported when it overflowed; a cut one is reported once, here.
+      return last && cut ? { kind: 'malformed' } : { kind: 'none' };
+    }
+    const length = frame.length - 1;
+    if (this.size + length > this.maxChars) {
+      this.drop(last ? 'idle' : 'oversize');
+      return { kind: 'overflow' };
+    }
+    // Empty chunks add nothing; not keeping them holds the part count to the character count.
+    if (length > 0) this.parts.push(frame.slice(1));
+    this.size += length;
+    if (!last) {
+      this.state = 'collecting';
+      return { kind: 'none' };
+    }
     const data = this.parts.join('');
-    this.reset();
+    this.drop('idle');
     return { kind: 'message', data };
   }
 
-  private batch(body: string): FrameResult {
-    // A batch never arrives between the chunks of one message: the sender writes those back to back.
-    if (this.parts.length) return this.fail();
-    const data = unpackBatch(body);
-    return data ? { kind: 'batch', data } : { kind: 'malformed' };
-  }
-
-  private fail(): FrameResult {
-    this.reset();
-    return { kind: 'overflow' };
-  }
-
-  private reset(): void {
+  /** Lets go of the parts held, moving to `next`. */
+  private drop(next: ReassemblyState): void {
     this.parts = [];
     this.size = 0;
+    this.state = next;
   }
 }
 

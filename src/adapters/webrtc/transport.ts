@@ -79,8 +79,9 @@ export interface WebRtcStats {
   framesReceived: number;
   linkUps: number;
   linkDowns: number;
+  /** Messages longer than maxMessageChars, dropped whole (once each, however many frames they had). */
   oversizeDropped: number;
-  /** Batch frames that did not parse, dropped whole. */
+  /** Frames that break the framing (framing.ts): a batch that does not parse, an unknown tag, a chunked message cut into. */
   malformedDropped: number;
   /** Peers that said their tab is hidden. */
   hiddenPeers: number;
