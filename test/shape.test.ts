@@ -11,15 +11,14 @@ import { functionSpans, importCycles, importEdges, parseSource, readSources, typ
  * `file:Class.method` (nested functions add their enclosing names); a cycle by its files, sorted.
  */
 const KNOWN_CORE_DEBT = {
-  longFunctions: [
-    'src/core/node.ts:DynamoCore.constructor', // 87 lines: wires every subsystem
-  ],
+  longFunctions: [] as string[],
   cycles: [
-    // Type-only both ways: messages.ts names the anti-entropy message, antientropy.ts the KeySet it carries.
-    ['src/core/antientropy.ts', 'src/core/messages.ts'],
+    // Type-only: messages.ts names the anti-entropy message, antientropy.ts and shipping.ts the KeySet it
+    // carries. Goes with the move of the wire types to core/protocol/.
+    ['src/core/antientropy.ts', 'src/core/messages.ts', 'src/core/shipping.ts'],
   ],
   layering: [] as string[],
-  /** src/core/node.ts is at or above NODE_TS_MAX_LINES (866 lines today). */
+  /** src/core/node.ts is at or above NODE_TS_MAX_LINES. */
   nodeTsLines: true,
 };
 

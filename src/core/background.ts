@@ -13,16 +13,21 @@ import { autoRemovals } from './failure';
 import type { MembershipView } from './membership';
 import type { Counters } from './counters';
 import type { NodeConfig } from './node-config';
-import type { NodeHooks, Parts } from './node-build';
+import type { HintStore } from './handoff';
+import type { Reaper } from './reaper';
+import type { ReplicaStore } from './replica';
+import type { Shipper } from './shipping';
+import type { Transfers } from './transfer';
+import type { FailureDetector } from './failure';
 
 export interface BackgroundDeps {
   self: NodeId;
   clock: Clock;
   config: NodeConfig;
-  parts: Parts;
+  parts: { hints: HintStore; replica: ReplicaStore; transfers: Transfers; reaper: Reaper; failures: FailureDetector; shipper: Shipper };
   counters: Counters;
   view(): MembershipView;
-  hooks: NodeHooks;
+  hooks: { isClosed(): boolean; isLeaving(): boolean; propose(kind: 'remove', node: NodeId): Promise<void> };
 }
 
 export class Background {

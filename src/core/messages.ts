@@ -62,6 +62,9 @@ const MAX_KEY_CHARS = 1024;
 /** The longest deadline a client request may ask for (and a forward may carry): two minutes. */
 export const MAX_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_REAP_ITEMS = 1000;
+const MAX_ERROR_CHARS = 2000;
+/** Sets in one handoff: shipments carry at most SHIPMENT_KEYS (100); more is a peer's bug. */
+const MAX_HANDOFF_SETS = 1000;
 const ERROR_NAMES = new Set<string>(['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError', 'Error']);
 
 export function encode(msg: Message): string {
@@ -77,8 +80,9 @@ export function decode(raw: string, maxChars = MAX_MESSAGE_CHARS): Decoded {
     return { ok: false, reason: 'bad-json' };
   }
   if (!isObject(m) || typeof m.type !== 'string') return { ok: false, reason: 'no-type' };
+  // Own properties only: a type of "__proto__" or "hasOwnProperty" names no validator.
+  if (!Object.hasOwn(validators, m.type)) return { ok: false, reason: 'unknown-type' };
   const check = validators[m.type as MessageType];
-  if (!check) return { ok: false, reason: 'unknown-type' };
   if (!isId(m.id) || !check(m)) return { ok: false, reason: `bad-${m.type}` };
   return { ok: true, msg: m as Message };
 }
@@ -87,7 +91,7 @@ type Obj = Record<string, unknown>;
 
 const validators: Record<MessageType, (m: Obj) => boolean> = {
   put: (m) => isKey(m.key) && isObject(m.set) && (m.hintFor === undefined || isNodeId(m.hintFor)),
-  'put-ack': (m) => typeof m.ok === 'boolean' && (m.error === undefined || typeof m.error === 'string'),
+  'put-ack': (m) => typeof m.ok === 'boolean' && (m.error === undefined || isText(m.error, 64)),
   get: (m) => isKey(m.key),
   'get-reply': (m) => m.set === null || isObject(m.set),
   'fwd-put': (m) =>
@@ -99,9 +103,15 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
   'fwd-put-reply': (m) =>
     m.ok === true
       ? typeof m.context === 'string' && isId(m.replicas)
-      : m.ok === false && typeof m.error === 'string' && ERROR_NAMES.has(m.error) && typeof m.message === 'string',
+      : m.ok === false &&
+        typeof m.error === 'string' &&
+        ERROR_NAMES.has(m.error) &&
+        isText(m.message, MAX_ERROR_CHARS) &&
+        (m.required === undefined || isId(m.required)) &&
+        (m.answered === undefined || isId(m.answered)),
   handoff: (m) =>
     Array.isArray(m.sets) &&
+    m.sets.length <= MAX_HANDOFF_SETS &&
     m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)) &&
     (m.digest === undefined || isDigest(m.digest)),
   'handoff-ack': () => true,
@@ -115,6 +125,9 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     Array.isArray(m.changes) && m.changes.length <= MAX_CHANGES && m.changes.every(isChange) && typeof m.reply === 'boolean',
 };
 
+function isText(x: unknown, max: number): x is string {
+  return typeof x === 'string' && x.length <= max;
+}
 function isObject(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -22,48 +22,10 @@ import type { Ring } from './ring';
 import { ReplicaStore } from './replica';
 import { Reaper } from './reaper';
 import { Requests } from './requests';
-import type { KeySet, Message } from './messages';
-import type { GossipMessage } from './gossip';
-import type { Change } from './membership';
-import type { NodeId } from '../ports/transport';
-import type { Storage } from '../ports/storage';
-import type { NodeEvent } from './node-config';
+import type { NodeHooks, Parts } from './parts';
 import { SHIPMENT_KEYS, Shipper } from './shipping';
 import { tracked } from './tracked-storage';
 import { Transfers } from './transfer';
-
-/** The parts of a node, in construction order. */
-export interface Parts {
-  storage: Storage;
-  replica: ReplicaStore;
-  hints: HintStore;
-  minted: MintLog;
-  failures: FailureDetector;
-  placement: Placement;
-  requests: Requests;
-  local: Local;
-  minter: Minter;
-  puts: PutCoordinator;
-  gets: GetCoordinator;
-  shipper: Shipper;
-  gossip: Gossip;
-  transfers: Transfers;
-  aae: AntiEntropy;
-  reaper: Reaper;
-  background: Background;
-}
-
-/** What node-build.ts's closures call back into. */
-export interface NodeHooks {
-  send(to: NodeId, msg: Message | GossipMessage): void;
-  emit(event: NodeEvent, key?: string): void;
-  viewChanged(): void;
-  forget(): Promise<void>;
-  propose(kind: Change['kind'], node: NodeId): Promise<void>;
-  ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
-  isClosed(): boolean;
-  isLeaving(): boolean;
-}
 
 export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, view: () => MembershipView, actor: Actor, hooks: NodeHooks): Parts {
   const p = {} as Parts;
@@ -113,6 +75,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
   p.minter = new Minter({ clock: deps.clock, replica: p.replica, hints: p.hints, minted: p.minted, local: p.local, versioning: config.versioning, actor: () => actor.name, forget: () => hooks.forget() });
   p.puts = new PutCoordinator({
     self,
+    n: config.n,
     clock: deps.clock,
     placement: p.placement,
     requests: p.requests,

@@ -41,7 +41,8 @@ import { Transfers } from './transfer';
 import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
 import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions } from './node-config';
-import { build, type NodeHooks, type Parts } from './node-build';
+import { build } from './node-build';
+import type { NodeHooks, Parts } from './parts';
 
 export * from './node-config';
 
@@ -98,7 +99,7 @@ export class DynamoCore {
   // --- client API -----------------------------------------------------------------------------
 
   async put(key: string, value: Json, context?: string, opts: RequestOptions & { w?: number } = {}): Promise<PutResult> {
-    return this.clientWrite('put', key, () => (checkValue(value), { value }), context, opts);
+    return this.clientWrite('put', key, () => ({ value: checkValue(value) }), context, opts);
   }
 
   async delete(key: string, context: string, opts: RequestOptions & { w?: number } = {}): Promise<PutResult> {
@@ -294,7 +295,7 @@ export class DynamoCore {
       case 'aae':
         return aae.handle(from, msg);
       case 'reaped':
-        return reaper.noticed(msg.items);
+        return reaper.noticed(from, msg.items);
       default:
         if (!requests.reply(from, msg)) this.counters.drop('unmatched-reply', from);
     }

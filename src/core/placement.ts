@@ -7,8 +7,8 @@
 //                                  the fallbacks in the order a sloppy quorum tries them
 //   .primaries(p, ring?)           partition p's N replicas (in `ring`, default the current one)
 //   .replicates(p, node?, ring?)   is `node` (default this node) one of p's N replicas
-//   .coordinator(key)              who coordinates a write: this node if it is a primary, else the
-//                                  first healthy primary; undefined when none is reachable
+//   .coordinators(key)             who may coordinate a write, in order: this node if it is a
+//                                  primary, else the healthy primaries; [] when none is reachable
 //   .targets(key, need)            where a request goes: the first N healthy nodes of the walk, each
 //                                  fallback naming the down primary it holds a hint for
 //   .writeTargets(key, need)       the same, always including this node (the coordinator keeps a copy)
@@ -69,10 +69,10 @@ export class Placement {
     return this.primaries(p, ring).includes(node);
   }
 
-  coordinator(key: string): NodeId | undefined {
+  coordinators(key: string): NodeId[] {
     const primaries = this.walk(key).slice(0, this.deps.n);
-    if (primaries.includes(this.deps.self)) return this.deps.self;
-    return primaries.find((id) => this.deps.health.healthy(id));
+    const healthy = primaries.filter((id) => id !== this.deps.self && this.deps.health.healthy(id));
+    return primaries.includes(this.deps.self) ? [this.deps.self, ...healthy] : healthy;
   }
 
   /**

@@ -8,7 +8,9 @@
 //                                                     its hashing counter); digest only when the set
 //                                                     holds nothing but tombstones
 //   .exchanged(peer, partition, seq, differing)       an exchange that began at `seq` completed
-//   .noticed(items)                                   a primary reaped these (key, digest)
+//   .noticed(from, items)                             a primary reaped these (key, digest); notices
+//                                                     from a node that is not a primary of the key,
+//                                                     or for a tombstone not held here, are ignored
 //   .wasReaped(key, set): ReapItem | undefined        this exact set was reaped here lately
 //   .due(): boolean   .round(): Promise<number>       reap what is ready (at most every intervalMs)
 //   .stats()
@@ -108,8 +110,15 @@ export class Reaper {
     byPeer.set(peer, { seq, differing });
   }
 
-  noticed(items: readonly ReapItem[]): void {
-    for (const { key, digest } of items) this.notices.set(key, digest);
+  noticed(from: NodeId, items: readonly ReapItem[]): void {
+    const ring = this.deps.ring();
+    if (!ring) return;
+    for (const { key, digest } of items) {
+      // Only a primary of the key has the confirmations a reap needs; anyone else skipping the grace
+      // period would delete a tombstone that may still be needed.
+      if (!this.tombstones.has(key) || !this.deps.placement.primaries(partitionOf(key, ring.q), ring).includes(from)) continue;
+      this.notices.set(key, digest);
+    }
   }
 
   wasReaped(key: string, set: SiblingSet): ReapItem | undefined {

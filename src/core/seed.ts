@@ -25,12 +25,12 @@ export async function seedEntries(
   v: Versioning,
 ): Promise<number> {
   if (!Array.isArray(entries)) throw new ValidationError('seed: entries must be an array');
-  for (const { key, value } of entries) {
+  const checked = entries.map(({ key, value }) => {
     checkKey(key);
-    checkValue(value);
-  }
+    return { key, value: checkValue(value) };
+  });
   const q = replica.q;
-  const mine = entries.filter(({ key }) => placement.replicates(partitionOf(key, q)));
+  const mine = checked.filter(({ key }) => placement.replicates(partitionOf(key, q)));
   for (let i = 0; i < mine.length; i += SEED_BATCH) {
     const batch = mine.slice(i, i + SEED_BATCH);
     await Promise.all(batch.map(({ key, value }) => replica.merge(key, v.put(versions.empty(), { coordinator: 'seed', context: emptyContext(), now: 0, value }).set)));

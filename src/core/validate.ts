@@ -15,11 +15,27 @@ export function checkKey(key: unknown): asserts key is string {
   if (utf8Length(key) > MAX_KEY_BYTES) throw new ValidationError(`key is longer than ${MAX_KEY_BYTES} bytes`);
 }
 
-export function checkValue(value: unknown): asserts value is Json {
+/**
+ * The value as it will be stored: one snapshot, checked and measured. An object is read once (a
+ * getter could answer differently on a second read, or throw), through JSON, so what is measured is
+ * exactly what is stored and nothing of the caller's object is kept.
+ */
+export function checkValue(value: unknown): Json {
   if (value === undefined) throw new ValidationError('value must be a JSON value, got undefined');
-  validateJson(value);
-  const bytes = utf8Length(JSON.stringify(value));
+  let text: string;
+  try {
+    validateJson(value);
+    text = JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    throw new ValidationError(`value could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const bytes = utf8Length(text);
   if (bytes > MAX_VALUE_BYTES) throw new ValidationError(`value is ${bytes} bytes serialized; the limit is ${MAX_VALUE_BYTES}`);
+  if (typeof value !== 'object' || value === null) return value as Json;
+  const snapshot = JSON.parse(text) as Json;
+  validateJson(snapshot);
+  return snapshot;
 }
 
 export function checkQuorum(name: 'r' | 'w', v: unknown, n: number): number {

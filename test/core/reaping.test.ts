@@ -117,18 +117,20 @@ describe('Reaper', () => {
     s.reaper.exchanged(c, p, 6, new Set());
     s.clock.advance(500);
     expect(await s.reaper.round()).toBe(0);
-    s.reaper.noticed([{ key, digest: 'not-the-same-set' }]);
+    s.reaper.noticed(b, [{ key, digest: 'not-the-same-set' }]);
     s.clock.advance(100);
     expect(await s.reaper.round()).toBe(0);
     expect(s.forgot()).toBe(0); // nothing to reap: the actor keeps its epoch
-    s.reaper.noticed([{ key, digest: s.digest }]);
+    s.reaper.noticed('d', [{ key, digest: s.digest }]); // d is no primary of the key: ignored
+    expect(await s.reaper.round()).toBe(0);
+    s.reaper.noticed(b, [{ key, digest: s.digest }]);
     expect(await s.reaper.round()).toBe(1);
     expect(await s.storage.get(key)).toBeUndefined();
   });
 
   it('remembers what it reaped, so a pushed-back copy can be dropped', async () => {
     const s = await setup();
-    s.reaper.noticed([{ key, digest: s.digest }]);
+    s.reaper.noticed(c, [{ key, digest: s.digest }]);
     const set = versions.fromJson((await s.storage.get(key))!.value);
     await s.reaper.round();
     expect(s.reaper.wasReaped(key, set)).toEqual({ key, digest: s.digest });

@@ -30,6 +30,7 @@ import type { ErrorName, Message } from '../messages';
 import type { Placement } from '../placement';
 import { setToJson } from '../replica';
 import type { Requests } from '../requests';
+import { checkQuorum, checkValue } from '../validate';
 import { Collector, required } from './collect';
 import type { Minter, Write } from './mint';
 
@@ -46,7 +47,8 @@ type RemoteError = { error: ErrorName; message: string; required?: number; answe
 export interface PutDeps {
   self: NodeId;
   clock: Clock;
-  placement: Pick<Placement, 'coordinator' | 'writeTargets' | 'walk'>;
+  n: number;
+  placement: Pick<Placement, 'coordinators' | 'writeTargets' | 'walk'>;
   requests: Pick<Requests, 'send'>;
   minter: Pick<Minter, 'mint'>;
   /** A version was minted and stored here (the node's 'change' event; `hinted` when as a fallback). */
@@ -67,12 +69,27 @@ export class PutCoordinator {
 
   constructor(private readonly deps: PutDeps) {}
 
+  /**
+   * Coordinates here if this node is a primary (or no primary is reachable), else forwards. A
+   * coordinator whose disk is full refuses before minting anything, so the next primary is tried.
+   */
   async put(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
-    const target = this.deps.placement.coordinator(key);
-    if (target === undefined || target === this.deps.self) return this.coordinate(key, write, ctx, w, timeoutMs);
-    const result = await this.forward(target, key, write, ctx, w, timeoutMs);
-    this.deps.forwarded(key);
-    return result;
+    const d = this.deps;
+    const deadline = d.clock.now() + timeoutMs;
+    const candidates = d.placement.coordinators(key);
+    if (candidates.length === 0) return this.coordinate(key, write, ctx, w, timeoutMs);
+    for (let i = 0; ; i++) {
+      const target = candidates[i] as NodeId;
+      const left = Math.max(1, deadline - d.clock.now());
+      try {
+        if (target === d.self) return await this.coordinate(key, write, ctx, w, left);
+        const result = await this.forward(target, key, write, ctx, w, left);
+        d.forwarded(key);
+        return result;
+      } catch (err) {
+        if (!(err instanceof StorageFullError) || i + 1 >= candidates.length) throw err;
+      }
+    }
   }
 
   async onForwarded(from: NodeId, msg: FwdPut): Promise<FwdReply | undefined> {
@@ -81,14 +98,17 @@ export class PutCoordinator {
     const timeoutMs = msg.timeoutMs ?? this.deps.defaultTimeoutMs;
     this.seen.add(tag);
     this.deps.clock.setTimer(timeoutMs * 2, () => this.seen.delete(tag));
-    const write: Write = msg.tombstone ? { tombstone: true } : { value: msg.value as Json };
     try {
-      const res = await this.coordinate(msg.key, write, decodeContext(msg.context, msg.key), msg.w, forwardBudget(timeoutMs));
+      // Checked here as at the API: a peer's forward is input like any other.
+      const write: Write = msg.tombstone ? { tombstone: true } : { value: checkValue(msg.value) };
+      const w = checkQuorum('w', msg.w, this.deps.n);
+      const res = await this.coordinate(msg.key, write, decodeContext(msg.context, msg.key), w, forwardBudget(timeoutMs));
       return { type: 'fwd-put-reply', ok: true, ...res };
     } catch (err) {
       const e = err as Error & Partial<QuorumError>;
       const name = (['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError'] as const).find((n) => n === e.name) ?? 'Error';
-      return { type: 'fwd-put-reply', ok: false, error: name, message: e.message, required: e.required, answered: e.answered };
+      const message = String(e.message).slice(0, 1000);
+      return { type: 'fwd-put-reply', ok: false, error: name, message, required: e.required, answered: e.answered };
     }
   }
 

@@ -1,0 +1,58 @@
+// The parts a node is made of (built by node-build.ts in construction order) and the hooks their
+// closures call back into node.ts with: the one shape node.ts, node-build.ts and background.ts share.
+
+import type { Storage } from '../ports/storage';
+import type { NodeId } from '../ports/transport';
+import type { AntiEntropy } from './antientropy';
+import type { Background } from './background';
+import type { GetCoordinator } from './coordinate/get';
+import type { Minter } from './coordinate/mint';
+import type { PutCoordinator } from './coordinate/put';
+import type { FailureDetector } from './failure';
+import type { Gossip, GossipMessage } from './gossip';
+import type { HintStore } from './handoff';
+import type { Local } from './local';
+import type { Change } from './membership';
+import type { KeySet, Message } from './messages';
+import type { MintLog } from './minted';
+import type { NodeEvent } from './node-config';
+import type { Placement } from './placement';
+import type { Reaper } from './reaper';
+import type { ReplicaStore } from './replica';
+import type { Requests } from './requests';
+import type { Shipper } from './shipping';
+import type { Transfers } from './transfer';
+
+/** The parts of a node, in construction order. */
+export interface Parts {
+  storage: Storage;
+  replica: ReplicaStore;
+  hints: HintStore;
+  minted: MintLog;
+  failures: FailureDetector;
+  placement: Placement;
+  requests: Requests;
+  local: Local;
+  minter: Minter;
+  puts: PutCoordinator;
+  gets: GetCoordinator;
+  shipper: Shipper;
+  gossip: Gossip;
+  transfers: Transfers;
+  aae: AntiEntropy;
+  reaper: Reaper;
+  background: Background;
+}
+
+/** What node-build.ts's closures call back into. */
+export interface NodeHooks {
+  send(to: NodeId, msg: Message | GossipMessage): void;
+  emit(event: NodeEvent, key?: string): void;
+  viewChanged(): void;
+  forget(): Promise<void>;
+  propose(kind: Change['kind'], node: NodeId): Promise<void>;
+  ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
+  isClosed(): boolean;
+  isLeaving(): boolean;
+}
+
