@@ -19,7 +19,7 @@ const KNOWN_CORE_DEBT = {
   ],
   layering: [] as string[],
   /** src/core/node.ts is at or above NODE_TS_MAX_LINES. */
-  nodeTsLines: true,
+  nodeTsLines: false,
 };
 
 /** Debt in signaling/, which its owner is reworking: the same rules as KNOWN_CORE_DEBT. */

@@ -47,6 +47,6 @@ export class Actor {
   }
 }
 
-export function actorName(id: NodeId, epoch: number): string {
+function actorName(id: NodeId, epoch: number): string {
   return epoch === 0 ? id : `${id}~${epoch}`;
 }

@@ -72,7 +72,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
     changed: (key) => hooks.emit('change', key),
     hinted: () => counters.hints.stored++,
   });
-  p.minter = new Minter({ clock: deps.clock, replica: p.replica, hints: p.hints, minted: p.minted, local: p.local, versioning: config.versioning, actor: () => actor.name, forget: () => hooks.forget() });
+  p.minter = new Minter({ clock: deps.clock, replica: p.replica, hints: p.hints, minted: p.minted, local: p.local, versioning: config.versioning, actor: () => actor.name, newEpoch: () => hooks.newEpoch() });
   p.puts = new PutCoordinator({
     self,
     n: config.n,
@@ -125,7 +125,7 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     replica: p.replica,
     minted: p.minted,
     actor: () => actor.name,
-    forget: () => hooks.forget(),
+    newEpoch: () => hooks.newEpoch(),
     ring,
     wasRemoved: (id) => view().stateOf(id) === 'removed',
     healthy: (id) => id !== self && p.failures.healthy(id),
@@ -159,7 +159,7 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     storage: p.storage,
     replica: p.replica,
     hasHints: (key) => p.hints.forKey(key).length > 0,
-    forget: () => hooks.forget(),
+    newEpoch: () => hooks.newEpoch(),
     notify: (to, items) => hooks.send(to, { type: 'reaped', id: 0, items }),
   });
 }

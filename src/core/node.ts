@@ -10,38 +10,23 @@
 
 import type { Clock } from '../ports/clock';
 import { Listeners } from '../ports/emitter';
-import type { Json, Storage } from '../ports/storage';
+import type { Json } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { decodeContext, encodeContext } from './context';
 import { ClosedError, ValidationError } from './errors';
 import { Actor } from './actor';
-import { AntiEntropy } from './antientropy';
-import { Background } from './background';
-import { GetCoordinator } from './coordinate/get';
-import { Minter, type Write } from './coordinate/mint';
-import { PutCoordinator } from './coordinate/put';
+import type { Write } from './coordinate/mint';
 import { Counters } from './counters';
-import { FailureDetector } from './failure';
-import { Gossip, type GossipMessage } from './gossip';
-import { HintStore } from './handoff';
 import { partitionOf } from './hash';
-import { Local } from './local';
 import { Membership, type Change, type MembershipView } from './membership';
 import { decode, encode, type KeySet, type Message } from './messages';
-import { MintLog } from './minted';
-import { Placement } from './placement';
-import { ReplicaStore } from './replica';
-import { Reaper } from './reaper';
-import { Requests } from './requests';
 import { partitionsOf, type Ring } from './ring';
 import { seedEntries } from './seed';
-import { Shipper } from './shipping';
-import { tracked } from './tracked-storage';
-import { Transfers } from './transfer';
 import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
 import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions } from './node-config';
 import { build } from './node-build';
+import { dispatch, errorName } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
 
 export * from './node-config';
@@ -219,7 +204,7 @@ export class DynamoCore {
       send: (to, msg) => void this.transport.send(to, encode(msg)),
       emit: (event, key) => this.listeners[event].emit(key),
       viewChanged: () => this.viewChanged(),
-      forget: async () => {
+      newEpoch: async () => {
         await this.actor.advance();
         await this.parts.minted.dropOld();
       },
@@ -263,42 +248,8 @@ export class DynamoCore {
     if (!decoded.ok) return this.counters.drop(decoded.reason, from);
     this.counters.messages.received++;
     this.parts.failures.heard(from);
-    this.handle(from, decoded.msg).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
-  }
-
-  private async handle(from: NodeId, msg: Message): Promise<void> {
-    const { local, puts, gossip, aae, reaper, requests } = this.parts;
-    const reply = (m: Message) => this.transport.send(from, encode(m));
-    switch (msg.type) {
-      case 'put':
-        try {
-          await local.apply(msg.key, versions.fromJson(msg.set), msg.hintFor, from);
-          return void reply({ type: 'put-ack', id: msg.id, ok: true });
-        } catch (err) {
-          return void reply({ type: 'put-ack', id: msg.id, ok: false, error: errorName(err) });
-        }
-      case 'get':
-        return void reply({ type: 'get-reply', id: msg.id, set: await local.viewJson(msg.key) });
-      case 'fwd-put': {
-        const answer = await puts.onForwarded(from, msg);
-        return answer ? void reply({ ...answer, id: msg.id }) : this.counters.drop('duplicate-fwd-put', from);
-      }
-      case 'handoff':
-        if (msg.digest !== undefined && msg.digest !== this.view.digest) gossip.push(from);
-        // All at once: keys are independent (each has its own lock), and concurrent writes share
-        // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
-        await Promise.all(msg.sets.map(({ key, set }) => local.apply(key, versions.fromJson(set), undefined, from)));
-        return void reply({ type: 'handoff-ack', id: msg.id });
-      case 'gossip':
-      case 'gossip-state':
-        return gossip.handle(from, msg);
-      case 'aae':
-        return aae.handle(from, msg);
-      case 'reaped':
-        return reaper.noticed(from, msg.items);
-      default:
-        if (!requests.reply(from, msg)) this.counters.drop('unmatched-reply', from);
-    }
+    const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.transport.send(from, encode(m)) };
+    dispatch(from, decoded.msg, ctx).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */
@@ -377,11 +328,6 @@ function options<T extends object>(opts: T | undefined | null): Partial<T> {
   if (opts === undefined) return {};
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ValidationError('options must be an object');
   return opts;
-}
-
-function errorName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name.length <= 40 ? name : 'Error';
 }
 
 function sameRing(a: Ring | undefined, b: Ring): boolean {

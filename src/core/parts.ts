@@ -49,7 +49,7 @@ export interface NodeHooks {
   send(to: NodeId, msg: Message | GossipMessage): void;
   emit(event: NodeEvent, key?: string): void;
   viewChanged(): void;
-  forget(): Promise<void>;
+  newEpoch(): Promise<void>;
   propose(kind: Change['kind'], node: NodeId): Promise<void>;
   ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
   isClosed(): boolean;

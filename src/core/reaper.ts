@@ -57,7 +57,7 @@ export interface ReaperDeps {
   replica: ReplicaStore;
   hasHints(key: string): boolean;
   /** Move to a new actor epoch, durably; called before the first delete of a round. */
-  forget(): Promise<void>;
+  newEpoch(): Promise<void>;
   notify(to: NodeId, items: ReapItem[]): void;
 }
 
@@ -158,7 +158,7 @@ export class Reaper {
     if (confirmed.length === 0 && noticed.length === 0) return 0;
     this.counts.rounds++;
     this.counts.lastRoundAt = now;
-    await this.deps.forget();
+    await this.deps.newEpoch();
     const mine = await this.reapAll(confirmed);
     const reapedByNotice = await this.reapAll(noticed);
     this.tell(mine);

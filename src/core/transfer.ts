@@ -54,7 +54,7 @@ export interface TransferDeps {
   /** The actor this node mints dots under now (actor.ts). */
   actor(): string;
   /** Move to a new actor epoch, durably. */
-  forget(): Promise<void>;
+  newEpoch(): Promise<void>;
   ring(): Ring | undefined;
   /** True for a member removed from the ring (not one that left: a leaver hands its data over itself). */
   wasRemoved(id: NodeId): boolean;
@@ -71,7 +71,7 @@ export class Transfers {
   private readonly tasks = new Map<number, Task>();
   private running: Promise<void> | undefined;
   /** This run's move to a new actor epoch, once a key minted under the old one is about to go. */
-  private forgetting: Promise<void> | undefined;
+  private epochMove: Promise<void> | undefined;
   private counts = { moved: 0, copied: 0 };
 
   private readonly shipper: Shipper;
@@ -144,7 +144,7 @@ export class Transfers {
    * waits for its acknowledgements, and a join moves dozens of partitions.
    */
   private async runAll(): Promise<void> {
-    this.forgetting = undefined;
+    this.epochMove = undefined;
     const queue = [...this.tasks];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
@@ -194,9 +194,9 @@ export class Transfers {
 
   /** Deletes each shipped key unless it changed meanwhile; true when all were deleted. */
   private async dropShipped(records: KeyRecord[]): Promise<boolean> {
-    // Once a forget has started, every drop of this run waits for it (the actor may already read new).
-    if (!this.forgetting && records.some((r) => namesActor(r.value, this.deps.actor()))) this.forgetting = this.deps.forget();
-    if (this.forgetting) await this.forgetting;
+    // Once an epoch move has started, every drop of this run waits for it (the actor may already read new).
+    if (!this.epochMove && records.some((r) => namesActor(r.value, this.deps.actor()))) this.epochMove = this.deps.newEpoch();
+    if (this.epochMove) await this.epochMove;
     // Concurrently, for the same reason as handoffs are stored concurrently: group commit.
     const dropped = await Promise.all(records.map((r) => this.dropOne(r)));
     return dropped.every(Boolean);

@@ -39,7 +39,7 @@
 
 import { TransportEvents } from '../ports/emitter';
 import type { Random } from '../ports/random';
-import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
+import type { NodeId, Transport } from '../ports/transport';
 import type { VirtualClock } from './clock';
 
 export interface LinkConfig {

@@ -86,7 +86,7 @@ describe('Reaper', () => {
       storage,
       replica,
       hasHints: () => false,
-      forget: async () => void forgot++,
+      newEpoch: async () => void forgot++,
       notify: (to, items) => told.push({ to, items }),
     });
     const digest = digestOf(dead);

@@ -3,7 +3,6 @@
 // MintLog so this node never reissues a dot for them.
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory/storage';
-import { emptyContext } from '../../src/core/context';
 import { partitionOf } from '../../src/core/hash';
 import type { KeySet } from '../../src/core/messages';
 import { MembershipView } from '../../src/core/membership';
@@ -32,11 +31,11 @@ interface Env {
   replica: ReplicaStore;
   minted: MintLog;
   transfers: Transfers;
-  /** The actor `a` mints under: 'a', then 'a~1', ... after each forget. */
+  /** The actor `a` mints under: 'a', then 'a~1', ... after each newEpoch. */
   actor: string;
   /** How many times the node moved to a new actor epoch. */
   forgets: number;
-  /** Runs inside forget, after the new epoch is in effect. */
+  /** Runs inside newEpoch, after the new epoch is in effect. */
   afterForget: (() => Promise<void>) | undefined;
   shipped: Shipment[];
   /** Targets whose ship resolves false. */
@@ -93,7 +92,7 @@ function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batc
     replica,
     minted,
     actor: () => env.actor,
-    forget: async () => {
+    newEpoch: async () => {
       epoch++;
       env.actor = `${SELF}~${epoch}`;
       env.forgets++;
@@ -478,7 +477,7 @@ describe('transfers: copying to the replacements of a removed member', () => {
       replica: env.replica,
       minted: env.minted,
       actor: () => 'b',
-      forget: async () => {},
+      newEpoch: async () => {},
       ring: () => next,
       wasRemoved: (id) => id === 'd',
       healthy: (id) => id !== 'd' && id !== 'b',

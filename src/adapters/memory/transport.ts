@@ -5,7 +5,7 @@
 // to exercise the down/up paths without a browser.
 
 import { TransportEvents } from '../../ports/emitter';
-import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
+import type { NodeId, Transport } from '../../ports/transport';
 
 export class MemoryNetwork {
   private nodes = new Map<NodeId, MemoryTransport>();

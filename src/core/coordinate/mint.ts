@@ -43,7 +43,7 @@ export interface MintDeps {
   /** The actor this node mints under now (actor.ts). */
   actor(): string;
   /** Move to a new actor epoch, durably (a counter ran out: a forged or runaway context). */
-  forget(): Promise<void>;
+  newEpoch(): Promise<void>;
 }
 
 export class Minter {
@@ -57,7 +57,7 @@ export class Minter {
         if (!(err instanceof NeedsNewActor)) throw err;
         if (attempt >= MAX_EPOCH_MOVES) throw new ValidationError(`context: ${err.message}`);
         // A new actor: no context this node handed out names it, and all its counters are free.
-        await this.deps.forget();
+        await this.deps.newEpoch();
       }
     }
   }

@@ -22,7 +22,6 @@
 // is coordinated again (a second sibling of the same value, never a lost write).
 
 import type { Clock } from '../../ports/clock';
-import type { Json } from '../../ports/storage';
 import type { NodeId } from '../../ports/transport';
 import { decodeContext, encodeContext, type Context } from '../context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from '../errors';

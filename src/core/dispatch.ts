@@ -1,0 +1,57 @@
+// Peer message dispatch: which part of the node handles which message of the peer protocol, and
+// what it answers. The message is already decoded and validated (messages.ts).
+
+import type { NodeId } from '../ports/transport';
+import type { Counters } from './counters';
+import type { Message } from './messages';
+import type { Parts } from './parts';
+import * as versions from './versions';
+
+export interface DispatchContext {
+  parts: Parts;
+  counters: Counters;
+  /** This node's membership digest: a handoff from a node that sees another ring triggers gossip. */
+  digest: string;
+  reply(msg: Message): void;
+}
+
+export async function dispatch(from: NodeId, msg: Message, ctx: DispatchContext): Promise<void> {
+  const { local, puts, gossip, aae, reaper, requests } = ctx.parts;
+  const reply = ctx.reply;
+  switch (msg.type) {
+    case 'put':
+      try {
+        await local.apply(msg.key, versions.fromJson(msg.set), msg.hintFor, from);
+        return reply({ type: 'put-ack', id: msg.id, ok: true });
+      } catch (err) {
+        return reply({ type: 'put-ack', id: msg.id, ok: false, error: errorName(err) });
+      }
+    case 'get':
+      return reply({ type: 'get-reply', id: msg.id, set: await local.viewJson(msg.key) });
+    case 'fwd-put': {
+      const answer = await puts.onForwarded(from, msg);
+      return answer ? reply({ ...answer, id: msg.id }) : ctx.counters.drop('duplicate-fwd-put', from);
+    }
+    case 'handoff':
+      if (msg.digest !== undefined && msg.digest !== ctx.digest) gossip.push(from);
+      // All at once: keys are independent (each has its own lock), and concurrent writes share
+      // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
+      await Promise.all(msg.sets.map(({ key, set }) => local.apply(key, versions.fromJson(set), undefined, from)));
+      return reply({ type: 'handoff-ack', id: msg.id });
+    case 'gossip':
+    case 'gossip-state':
+      return gossip.handle(from, msg);
+    case 'aae':
+      return aae.handle(from, msg);
+    case 'reaped':
+      return reaper.noticed(from, msg.items);
+    default:
+      if (!requests.reply(from, msg)) ctx.counters.drop('unmatched-reply', from);
+  }
+}
+
+/** An error's name for a reply or a drop reason: short, and 'Error' for anything odd. */
+export function errorName(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.length <= 40 ? name : 'Error';
+}
