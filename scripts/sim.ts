@@ -5,6 +5,7 @@
 //          --clients (6)  --keys (12)  --gap mean ms between faults (150)  --max-crashed (2)
 //          --drop i,j  (leave out faults of the schedule, for replays)
 //          --versioning lww  (the negative control: the checker must report lost writes)
+//          --w any|N  (every write with this w; 'any' acknowledges degraded writes)
 //          --no-shrink  --verbose (a line per seed)
 //
 // Why shrink: DESIGN.md asks a failing simulation for its seed and the smallest schedule that still
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     gap: { type: 'string' },
     'max-crashed': { type: 'string' },
     versioning: { type: 'string', default: 'dvv' },
+    w: { type: 'string' },
     'no-shrink': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
@@ -44,6 +46,7 @@ function optionsFor(seed: number): MixedRunOptions {
     maxCrashed: num(args['max-crashed']),
     drop: args.drop ? args.drop.split(',').map(Number) : undefined,
     versioning: args.versioning === 'lww' ? 'lww' : 'dvv',
+    w: args.w === undefined || args.w === 'any' ? args.w : Number(args.w),
   };
 }
 

@@ -19,7 +19,7 @@ import { LatencyLog } from './latency';
 const MAX_PEERS_TRACKED = 64;
 
 export class Counters {
-  readonly requests = { put: 0, get: 0, delete: 0, forwarded: 0 };
+  readonly requests = { put: 0, get: 0, delete: 0, forwarded: 0, degraded: 0 };
   readonly errors = { quorum: 0, validation: 0, storage: 0 };
   readonly hints = { stored: 0, delivered: 0 };
   readonly repairs = { read: 0 };

@@ -35,8 +35,8 @@ export type Message =
    * Coordinate this client put for me: I am not among the key's first N replicas. `timeoutMs` is the
    * client's deadline (coordinate/put.ts gives the coordinator its share); absent from older peers.
    */
-  | { type: 'fwd-put'; id: number; key: string; value?: Json; tombstone?: boolean; context: string; w: number; timeoutMs?: number }
-  | { type: 'fwd-put-reply'; id: number; ok: true; context: string; replicas: number }
+  | { type: 'fwd-put'; id: number; key: string; value?: Json; tombstone?: boolean; context: string; w: number | 'any'; timeoutMs?: number }
+  | { type: 'fwd-put-reply'; id: number; ok: true; context: string; replicas: number; degraded?: boolean }
   | { type: 'fwd-put-reply'; id: number; ok: false; error: ErrorName; message: string; required?: number; answered?: number }
   /**
    * Sets for you to merge into your replica: hints held while you were down, or a partition moving
@@ -97,12 +97,12 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
   'fwd-put': (m) =>
     isKey(m.key) &&
     typeof m.context === 'string' &&
-    isId(m.w) &&
+    (isId(m.w) || m.w === 'any') &&
     (m.timeoutMs === undefined || (isId(m.timeoutMs) && m.timeoutMs >= 1 && m.timeoutMs <= MAX_REQUEST_TIMEOUT_MS)) &&
     (m.tombstone === true ? m.value === undefined : m.value !== undefined && m.tombstone === undefined),
   'fwd-put-reply': (m) =>
     m.ok === true
-      ? typeof m.context === 'string' && isId(m.replicas)
+      ? typeof m.context === 'string' && isId(m.replicas) && (m.degraded === undefined || typeof m.degraded === 'boolean')
       : m.ok === false &&
         typeof m.error === 'string' &&
         ERROR_NAMES.has(m.error) &&

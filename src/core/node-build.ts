@@ -76,6 +76,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
   p.puts = new PutCoordinator({
     self,
     n: config.n,
+    w: config.w,
     clock: deps.clock,
     placement: p.placement,
     requests: p.requests,

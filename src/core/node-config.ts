@@ -94,9 +94,14 @@ export interface GetResult {
 export interface RequestOptions {
   timeoutMs?: number;
 }
+/** A put's or delete's options: `w` a count in 1..N, or 'any' (coordinate/put.ts). */
+export interface WriteOptions extends RequestOptions {
+  w?: number | 'any';
+}
 
 export interface NodeStats {
-  requests: { put: number; get: number; delete: number; forwarded: number };
+  /** `degraded`: writes acknowledged with w 'any' while fewer than W replicas held them. */
+  requests: { put: number; get: number; delete: number; forwarded: number; degraded: number };
   errors: { quorum: number; validation: number; storage: number };
   latencyMs: { put: LatencySummary; get: LatencySummary };
   hints: { pending: number; stored: number; delivered: number };

@@ -24,7 +24,7 @@ import { partitionsOf, type Ring } from './ring';
 import { seedEntries } from './seed';
 import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
-import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions } from './node-config';
+import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
 import { dispatch, errorName } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
@@ -83,11 +83,11 @@ export class DynamoCore {
 
   // --- client API -----------------------------------------------------------------------------
 
-  async put(key: string, value: Json, context?: string, opts: RequestOptions & { w?: number } = {}): Promise<PutResult> {
+  async put(key: string, value: Json, context?: string, opts: WriteOptions = {}): Promise<PutResult> {
     return this.clientWrite('put', key, () => ({ value: checkValue(value) }), context, opts);
   }
 
-  async delete(key: string, context: string, opts: RequestOptions & { w?: number } = {}): Promise<PutResult> {
+  async delete(key: string, context: string, opts: WriteOptions = {}): Promise<PutResult> {
     return this.clientWrite('delete', key, () => ({ tombstone: true }), context, opts);
   }
 
@@ -306,7 +306,7 @@ export class DynamoCore {
     }
   }
 
-  private clientWrite(kind: 'put' | 'delete', key: string, makeWrite: () => Write, context: string | undefined, opts: RequestOptions & { w?: number }): Promise<PutResult> {
+  private clientWrite(kind: 'put' | 'delete', key: string, makeWrite: () => Write, context: string | undefined, opts: WriteOptions): Promise<PutResult> {
     return this.track(kind, async () => {
       checkKey(key);
       if (kind === 'delete' && typeof context !== 'string') {
@@ -315,10 +315,12 @@ export class DynamoCore {
       const write = makeWrite();
       const ctx = decodeContext(context, key);
       const o = options(opts);
-      const w = checkQuorum('w', o.w ?? this.config.w, this.config.n);
+      const w = o.w === 'any' ? 'any' : checkQuorum('w', o.w ?? this.config.w, this.config.n);
       const timeoutMs = checkTimeout(o.timeoutMs) ?? this.config.timeoutMs;
       this.counters.requests[kind]++;
-      return this.parts.puts.put(key, write, ctx, w, timeoutMs);
+      const result = await this.parts.puts.put(key, write, ctx, w, timeoutMs);
+      if (result.degraded) this.counters.requests.degraded++;
+      return result;
     });
   }
 }

@@ -16,6 +16,7 @@ import {
   type NodeStats as CoreStats,
   type PutResult,
   type GetResult,
+  type WriteOptions,
 } from '../core/node';
 import type { Change } from '../core/membership';
 import type { Ring } from '../core/ring';
@@ -43,9 +44,9 @@ export interface RuntimeEnv {
 export interface DynamoNode {
   readonly id: NodeId;
   readonly options: ResolvedOptions;
-  put(key: string, value: Json, context?: string, opts?: { w?: number; timeoutMs?: number }): Promise<PutResult>;
+  put(key: string, value: Json, context?: string, opts?: WriteOptions): Promise<PutResult>;
   get(key: string, opts?: { r?: number; timeoutMs?: number }): Promise<GetResult>;
-  delete(key: string, context: string, opts?: { w?: number; timeoutMs?: number }): Promise<PutResult>;
+  delete(key: string, context: string, opts?: WriteOptions): Promise<PutResult>;
   members(): Member[];
   /** The key's clockwise walk: its N primaries first, then fallbacks. */
   preferenceList(key: string): NodeId[];
@@ -145,13 +146,13 @@ class RuntimeNode implements DynamoNode {
     return this.transport;
   }
 
-  put(key: string, value: Json, context?: string, opts?: { w?: number; timeoutMs?: number }) {
+  put(key: string, value: Json, context?: string, opts?: WriteOptions) {
     return this.core.put(key, value, context, opts);
   }
   get(key: string, opts?: { r?: number; timeoutMs?: number }) {
     return this.core.get(key, opts);
   }
-  delete(key: string, context: string, opts?: { w?: number; timeoutMs?: number }) {
+  delete(key: string, context: string, opts?: WriteOptions) {
     return this.core.delete(key, context, opts);
   }
   members(): Member[] {

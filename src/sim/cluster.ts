@@ -38,7 +38,7 @@
 import type { Clock, CancelTimer } from '../ports/clock';
 import type { Json, KeyRecord } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import { DynamoCore, type GetResult, type NodeConfig, type PutResult, type RequestOptions } from '../core/node';
+import { DynamoCore, type GetResult, type NodeConfig, type PutResult, type RequestOptions, type WriteOptions } from '../core/node';
 import * as versions from '../core/versions';
 import type { SiblingSet } from '../core/versions';
 import { VirtualClock } from './clock';
@@ -315,7 +315,7 @@ export class SimCluster {
 
   // ---- client calls ----------------------------------------------------------------------------
 
-  put(id: NodeId, key: string, value: Json, context?: string, opts?: RequestOptions & { w?: number }): Promise<PutResult> {
+  put(id: NodeId, key: string, value: Json, context?: string, opts?: WriteOptions): Promise<PutResult> {
     return this.call(id, (n) => n.put(key, value, context, opts));
   }
 
@@ -323,7 +323,7 @@ export class SimCluster {
     return this.call(id, (n) => n.get(key, opts));
   }
 
-  delete(id: NodeId, key: string, context: string, opts?: RequestOptions & { w?: number }): Promise<PutResult> {
+  delete(id: NodeId, key: string, context: string, opts?: WriteOptions): Promise<PutResult> {
     return this.call(id, (n) => n.delete(key, context, opts));
   }
 

@@ -47,7 +47,8 @@ export interface WorkloadOptions {
   /** The nodes a client may send to (default: any). */
   nodesFor?: (client: string) => readonly NodeId[];
   r?: number;
-  w?: number;
+  /** A count, or 'any': writes acknowledged degraded (one durable copy) count as acknowledged. */
+  w?: number | 'any';
 }
 
 const DEFAULT_MIX = { rmw: 6, blind: 1, chained: 2, read: 1 };
@@ -343,6 +344,8 @@ export interface MixedRunOptions {
   versioning?: 'dvv' | 'lww';
   /** Network trace events kept for the failure report. */
   trace?: number;
+  /** Every client write with this w (default: the node's W); 'any' checks degraded writes. */
+  w?: number | 'any';
 }
 
 export interface MixedRunResult {
@@ -377,7 +380,7 @@ export async function runMixed(opts: MixedRunOptions): Promise<MixedRunResult> {
   const history = new History();
   const started = cluster.clock.now();
   let done = false;
-  const work = runClients(cluster, history, { ops, clients, keys }).finally(() => (done = true));
+  const work = runClients(cluster, history, { ops, clients, keys, ...(opts.w === undefined ? {} : { w: opts.w }) }).finally(() => (done = true));
   const [, applied] = await cluster.drive(Promise.all([work, runFaults(cluster, schedule.map((s) => s.fault), () => done)]));
   const final = await repairAndCollect(cluster, history, keys);
   const report = check(history, final);
@@ -406,6 +409,7 @@ export function replayCommand(opts: MixedRunOptions): string {
   if (opts.faultGapMs !== undefined) parts.push(`--gap ${opts.faultGapMs}`);
   if (opts.maxCrashed !== undefined) parts.push(`--max-crashed ${opts.maxCrashed}`);
   if (opts.versioning === 'lww') parts.push('--versioning lww');
+  if (opts.w !== undefined) parts.push(`--w ${opts.w}`);
   if (opts.drop?.length) parts.push(`--drop ${opts.drop.join(',')}`);
   return parts.join(' ');
 }

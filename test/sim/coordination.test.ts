@@ -60,3 +60,44 @@ describe('shipments', () => {
     await c.stop();
   });
 });
+
+describe("w 'any' (always writeable)", () => {
+  // The cart's promise: a node cut off from every other accepts the write after one local durable
+  // write, keeps hints for the primaries it could not reach, and delivers them after a restart.
+  it('a cut-off node acknowledges at once, survives a restart, and every replica has the write after heal', async () => {
+    const c = await SimCluster.create({ seed: 21, nodes: 3 });
+    const key = 'cart:alice';
+    c.isolate('n2');
+    await c.until(() => c.node('n2').members().every((m) => m.id === 'n2' || m.status === 'down'));
+    await expect(c.drive(c.put('n2', key, 'book'))).rejects.toBeInstanceOf(QuorumError);
+    const started = c.clock.now();
+    const res = await c.drive(c.put('n2', key, 'book', undefined, { w: 'any' }));
+    expect(res).toMatchObject({ replicas: 1, degraded: true });
+    expect(c.clock.now() - started).toBeLessThan(50); // one local write: no waiting on anyone
+    expect(c.node('n2').stats().requests.degraded).toBe(1);
+    await c.crash('n2');
+    await c.restart('n2');
+    expect(c.node('n2').stats().hints.pending).toBe(2);
+    c.heal();
+    await c.waitForMesh();
+    await c.until(() => c.node('n2').stats().hints.pending === 0, { maxTime: 30_000 });
+    for (const id of c.ids) expect(c.replicaSet(id, key)?.siblings.map((s) => s.value)).toEqual(['book']);
+    await c.stop();
+  });
+
+  it('a node that is no primary mints under its own actor and holds hints for all of them', async () => {
+    const c = await SimCluster.create({ seed: 22, nodes: 5 });
+    let key = '';
+    for (let i = 0; !key; i++) if (!c.node('n4').preferenceList(`k${i}`).slice(0, 3).includes('n4')) key = `k${i}`;
+    c.isolate('n4');
+    await c.until(() => c.node('n4').members().every((m) => m.id === 'n4' || m.status === 'down'));
+    const res = await c.drive(c.put('n4', key, 'pen', undefined, { w: 'any' }));
+    expect(res).toMatchObject({ replicas: 1, degraded: true });
+    expect(c.node('n4').stats().hints.pending).toBe(3);
+    c.heal();
+    await c.waitForMesh();
+    const read = await c.drive(c.get('n0', key, { r: 3 }));
+    expect(read.values).toEqual(['pen']);
+    await c.stop();
+  });
+});

@@ -26,4 +26,16 @@ describe('mixed-fault simulation', () => {
     }
     expect(failures, `${failures.length} failing seed(s):\n\n${failures.join('\n\n')}`).toEqual([]);
   }, 120_000);
+
+  // Always writeable: the same faults with every write at w 'any'. A degraded acknowledgement is an
+  // acknowledgement: the checker must still find every such write once the cluster heals.
+  it.each(chunks.slice(0, 3))("w 'any': seeds %i..%i lose no degraded write", async (from, last) => {
+    const failures: string[] = [];
+    for (let seed = from; seed <= last; seed++) {
+      const opts = { seed, ops: OPS, w: 'any' as const };
+      const r = await runMixed(opts);
+      if (!r.report.ok) failures.push(formatFailure(await runMixed({ ...opts, trace: 30 }), opts));
+    }
+    expect(failures, `${failures.length} failing seed(s):\n\n${failures.join('\n\n')}`).toEqual([]);
+  }, 120_000);
 });

@@ -4,8 +4,10 @@
 // Public API
 //   type Write = { value } | { tombstone: true }
 //   new Minter(deps)
-//   .mint(key, write, context, hintFor?): Promise<{ set, context }>
-//        hintFor: this node is a fallback minting for that primary (no primary was reachable)
+//   .mint(key, write, context, where): Promise<{ set, context }>
+//        where.replica: store it in this node's replica (a primary coordinating); otherwise this node
+//        is a fallback and keeps it only as hints. where.hintsFor: the primaries to hold hints for
+//        (a fallback's one, or with w 'any' every primary that could not be reached)
 //
 // Why from durable state, and why the minted log: a dot is (actor, counter) with the counter read
 // from the set this node holds. A node that let go of the key (a fallback whose hint was handed off,
@@ -32,6 +34,10 @@ const MAX_EPOCH_MOVES = 3;
 
 export type Write = { value: Json; tombstone?: false } | { tombstone: true; value?: undefined };
 export type Minted = { set: SiblingSet; context: Context };
+export interface Where {
+  replica: boolean;
+  hintsFor: readonly NodeId[];
+}
 
 export interface MintDeps {
   clock: Clock;
@@ -49,10 +55,10 @@ export interface MintDeps {
 export class Minter {
   constructor(private readonly deps: MintDeps) {}
 
-  async mint(key: string, write: Write, ctx: Context, hintFor?: NodeId): Promise<Minted> {
+  async mint(key: string, write: Write, ctx: Context, where: Where): Promise<Minted> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.mintOnce(key, write, ctx, hintFor);
+        return await this.mintOnce(key, write, ctx, where);
       } catch (err) {
         if (!(err instanceof NeedsNewActor)) throw err;
         if (attempt >= MAX_EPOCH_MOVES) throw new ValidationError(`context: ${err.message}`);
@@ -62,7 +68,7 @@ export class Minter {
     }
   }
 
-  private async mintOnce(key: string, write: Write, ctx: Context, hintFor?: NodeId): Promise<Minted> {
+  private async mintOnce(key: string, write: Write, ctx: Context, where: Where): Promise<Minted> {
     const d = this.deps;
     const actor = d.actor();
     const put = (current: SiblingSet): Minted => {
@@ -71,25 +77,27 @@ export class Minter {
       if (vclock.counter(ctx.clock, actor) > vclock.counter(current.clock, actor)) throw new NeedsNewActor(`names dots of ${actor} it never minted`);
       return d.versioning.put(current, { coordinator: actor, context: ctx, now: d.clock.now(), ...write });
     };
-    if (hintFor) return d.replica.exclusive(key, () => this.asFallback(key, hintFor, put));
+    if (!where.replica) return d.replica.exclusive(key, () => this.asFallback(key, where.hintsFor, put));
     let made: Minted | undefined;
     const before = d.minted.has(key) ? await d.minted.get(key) : undefined;
     const extra = before ? [...d.hints.forKey(key), before] : d.hints.forKey(key);
     await d.replica.update(key, (current) => (made = put(mergeAll(current, extra, d.versioning))).set);
-    return made as Minted;
+    const minted = made as Minted;
+    for (const owner of where.hintsFor) await d.hints.add(owner, key, minted.set);
+    return minted;
   }
 
   /**
    * A fallback mints from everything it holds for the key and from what it minted for the key
-   * before (its hints are deleted once handed off), keeps the result as a hint for the primary, and
+   * before (its hints are deleted once handed off), keeps the result as hints for the primaries, and
    * records it as minted. The caller holds the key's lock.
    */
-  private async asFallback(key: string, hintFor: NodeId, put: (s: SiblingSet) => Minted): Promise<Minted> {
+  private async asFallback(key: string, hintsFor: readonly NodeId[], put: (s: SiblingSet) => Minted): Promise<Minted> {
     const d = this.deps;
     const before = (await d.minted.get(key)) ?? versions.empty();
     const made = put(d.versioning.merge(await d.local.view(key), before));
     await d.minted.record(key, made.set);
-    await d.hints.add(hintFor, key, made.set);
+    for (const owner of hintsFor) await d.hints.add(owner, key, made.set);
     return made;
   }
 }

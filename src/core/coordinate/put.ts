@@ -4,7 +4,8 @@
 //
 // Public API
 //   new PutCoordinator(deps)
-//   .put(key, write, context, w, timeoutMs): Promise<PutResult>   coordinate here or forward
+//   .put(key, write, context, w, timeoutMs): Promise<PutResult>   coordinate here or forward;
+//                                                                   w is a count or 'any'
 //   .onForwarded(from, msg): Promise<FwdReply | undefined>          coordinate a peer's forward;
 //                                                                   undefined for a duplicate
 //   forwardBudget(timeoutMs): number                                the coordinator's share of a
@@ -20,24 +21,39 @@
 // (sender, request id) for twice its own deadline: the transport may deliver a message twice, and
 // coordinating the copy would mint a second dot for one client write. A copy arriving later than that
 // is coordinated again (a second sibling of the same value, never a lost write).
+//
+// w 'any' (Cassandra's ANY; the cart's "never rejected"): the write still goes to the first N
+// healthy nodes and waits for the node's usual W until the deadline, but it is acknowledged as soon
+// as it is clear that fewer will answer, once one node holds it durably; the result says how many did
+// and `degraded: true`. The one node may be this one: it mints under its own actor like any
+// coordinator (its dots can never collide with another node's), records what it minted (a fallback
+// that later hands its hints off never reissues a dot), and keeps hints for every primary it could
+// not reach, durably, so a tab closed and opened again delivers them. A forward that gets no answer
+// is not then coordinated here: if it did land, the one write would be two siblings. It fails as
+// usual; once liveness calls that coordinator down, the retry is coordinated here at once.
 
 import type { Clock } from '../../ports/clock';
 import type { NodeId } from '../../ports/transport';
 import { decodeContext, encodeContext, type Context } from '../context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from '../errors';
 import type { ErrorName, Message } from '../messages';
-import type { Placement } from '../placement';
+import type { Placement, Target } from '../placement';
 import { setToJson } from '../replica';
 import type { Requests } from '../requests';
 import { checkQuorum, checkValue } from '../validate';
 import { Collector, required } from './collect';
-import type { Minter, Write } from './mint';
+import type { Minter, Where, Write } from './mint';
 
 export interface PutResult {
   context: string;
   /** Replicas that had stored the write when it was acknowledged. */
   replicas: number;
+  /** True when fewer than W held it (only with w 'any'): it reaches the rest through hints. */
+  degraded?: boolean;
 }
+
+/** A write quorum: how many replicas must acknowledge, or 'any' (one durable copy anywhere). */
+export type W = number | 'any';
 
 type FwdPut = Extract<Message, { type: 'fwd-put' }>;
 type FwdReply = Extract<Message, { type: 'fwd-put-reply' }> extends infer M ? (M extends unknown ? Omit<M, 'id'> : never) : never;
@@ -47,6 +63,8 @@ export interface PutDeps {
   self: NodeId;
   clock: Clock;
   n: number;
+  /** The node's W, which a w 'any' write still waits for while it can. */
+  w: number;
   placement: Pick<Placement, 'coordinators' | 'writeTargets' | 'walk'>;
   requests: Pick<Requests, 'send'>;
   minter: Pick<Minter, 'mint'>;
@@ -72,23 +90,23 @@ export class PutCoordinator {
    * Coordinates here if this node is a primary (or no primary is reachable), else forwards. A
    * coordinator whose disk is full refuses before minting anything, so the next primary is tried.
    */
-  async put(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+  async put(key: string, write: Write, ctx: Context, w: W, timeoutMs: number): Promise<PutResult> {
     const d = this.deps;
     const deadline = d.clock.now() + timeoutMs;
+    const left = () => Math.max(1, deadline - d.clock.now());
     const candidates = d.placement.coordinators(key);
-    if (candidates.length === 0) return this.coordinate(key, write, ctx, w, timeoutMs);
-    for (let i = 0; ; i++) {
+    for (let i = 0; i < candidates.length; i++) {
       const target = candidates[i] as NodeId;
-      const left = Math.max(1, deadline - d.clock.now());
       try {
-        if (target === d.self) return await this.coordinate(key, write, ctx, w, left);
-        const result = await this.forward(target, key, write, ctx, w, left);
+        if (target === d.self) return await this.coordinate(key, write, ctx, w, left());
+        const result = await this.forward(target, key, write, ctx, w, left());
         d.forwarded(key);
         return result;
       } catch (err) {
         if (!(err instanceof StorageFullError) || i + 1 >= candidates.length) throw err;
       }
     }
+    return this.coordinate(key, write, ctx, w, left());
   }
 
   async onForwarded(from: NodeId, msg: FwdPut): Promise<FwdReply | undefined> {
@@ -100,7 +118,7 @@ export class PutCoordinator {
     try {
       // Checked here as at the API: a peer's forward is input like any other.
       const write: Write = msg.tombstone ? { tombstone: true } : { value: checkValue(msg.value) };
-      const w = checkQuorum('w', msg.w, this.deps.n);
+      const w = msg.w === 'any' ? 'any' : checkQuorum('w', msg.w, this.deps.n);
       const res = await this.coordinate(msg.key, write, decodeContext(msg.context, msg.key), w, forwardBudget(timeoutMs));
       return { type: 'fwd-put-reply', ok: true, ...res };
     } catch (err) {
@@ -111,16 +129,16 @@ export class PutCoordinator {
     }
   }
 
-  private forward(to: NodeId, key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+  private forward(to: NodeId, key: string, write: Write, ctx: Context, w: W, timeoutMs: number): Promise<PutResult> {
     return new Promise((resolve, reject) => {
       const msg = { type: 'fwd-put' as const, key, context: encodeContext(ctx, key), w, timeoutMs, ...write };
-      const fail = () => reject(new QuorumError(`put: coordinator ${to} did not answer within ${timeoutMs} ms`, w, 0));
+      const fail = () => reject(new QuorumError(`put: coordinator ${to} did not answer within ${timeoutMs} ms`, w === 'any' ? 1 : w, 0));
       this.deps.requests.send(
         to,
         msg,
         (reply) => {
           if (reply.type !== 'fwd-put-reply') return fail();
-          if (reply.ok) resolve({ context: reply.context, replicas: reply.replicas });
+          if (reply.ok) resolve({ context: reply.context, replicas: reply.replicas, ...(reply.degraded ? { degraded: true } : {}) });
           else reject(remoteError(reply));
         },
         fail,
@@ -129,16 +147,17 @@ export class PutCoordinator {
     });
   }
 
-  private async coordinate(key: string, write: Write, ctx: Context, w: number, timeoutMs: number): Promise<PutResult> {
+  private async coordinate(key: string, write: Write, ctx: Context, w: W, timeoutMs: number): Promise<PutResult> {
     const d = this.deps;
-    const need = required(w, d.placement.walk(key).length);
+    const walk = d.placement.walk(key);
+    const need = required(w === 'any' ? d.w : w, walk.length);
     const plan = d.placement.writeTargets(key, need);
-    if (plan.length < need) {
+    if (w !== 'any' && plan.length < need) {
       throw new QuorumError(`put: 0 of ${need} required replicas answered (only ${plan.length} replicas reachable)`, need, 0);
     }
-    const hintFor = plan.find((p) => p.node === d.self)?.hintFor;
-    const made = await d.minter.mint(key, write, ctx, hintFor);
-    d.minted(key, hintFor !== undefined);
+    const made = await d.minter.mint(key, write, ctx, this.where(walk, plan, w));
+    const mine = plan.find((p) => p.node === d.self);
+    d.minted(key, mine?.hintFor !== undefined);
     const collector = new Collector<true>(need, plan.length, d.clock, timeoutMs, 'put');
     collector.ok(d.self, true);
     // One message object for every replica without a hint: Requests serializes it once.
@@ -153,8 +172,27 @@ export class PutCoordinator {
         timeoutMs,
       );
     }
-    const answers = await collector.done;
-    return { context: encodeContext(made.context, key), replicas: answers.length };
+    const context = encodeContext(made.context, key);
+    try {
+      return { context, replicas: (await collector.done).length };
+    } catch (err) {
+      if (w !== 'any' || !(err instanceof QuorumError)) throw err;
+      return { context, replicas: Math.max(1, err.answered), degraded: true };
+    }
+  }
+
+  /**
+   * Where this node keeps what it mints: in its replica as a primary (or when it stands in with no
+   * hint to hold), else as a fallback's hint. With w 'any' it also holds hints for every primary
+   * outside the plan, or for all of them when it is no primary itself: it may be the only copy.
+   */
+  private where(walk: readonly NodeId[], plan: readonly Target[], w: W): Where {
+    const self = this.deps.self;
+    const primaries = walk.slice(0, this.deps.n);
+    const hintFor = plan.find((p) => p.node === self)?.hintFor;
+    if (w !== 'any') return { replica: hintFor === undefined, hintsFor: hintFor ? [hintFor] : [] };
+    if (!primaries.includes(self)) return { replica: false, hintsFor: primaries };
+    return { replica: true, hintsFor: primaries.filter((p) => p !== self && !plan.some((t) => t.node === p)) };
   }
 }
 
