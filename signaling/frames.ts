@@ -1,0 +1,43 @@
+// Client frames off the wire: a raw WebSocket message becomes a valid ClientFrame or the error to reply.
+
+import type { RawData } from 'ws';
+import { ID_PATTERN, type ClientFrame, type ErrorCode } from './protocol';
+
+export interface Rejection {
+  reject: ErrorCode;
+  message: string;
+  ref?: string;
+}
+
+export function parseClientFrame(raw: RawData, isBinary: boolean): ClientFrame | Rejection {
+  if (isBinary) return { reject: 'bad-frame', message: 'binary frames are not accepted; send JSON text' };
+  let msg: unknown;
+  try {
+    msg = JSON.parse(raw.toString());
+  } catch {
+    return { reject: 'bad-json', message: 'frame is not valid JSON' };
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return { reject: 'bad-frame', message: 'frame must be a JSON object' };
+  const f = msg as Record<string, unknown>;
+  if (typeof f.type !== 'string') return { reject: 'bad-frame', message: 'frame.type must be a string' };
+  switch (f.type) {
+    case 'join': {
+      const { room, peer } = f;
+      if (typeof room !== 'string' || !ID_PATTERN.test(room) || typeof peer !== 'string' || !ID_PATTERN.test(peer)) {
+        return { reject: 'bad-frame', message: `room and peer must match ${ID_PATTERN}`, ref: 'join' };
+      }
+      return { type: 'join', room, peer };
+    }
+    case 'signal':
+      if (typeof f.to !== 'string' || !('data' in f)) return { reject: 'bad-frame', message: 'signal needs a string `to` and `data`', ref: 'signal' };
+      return { type: 'signal', to: f.to, data: f.data };
+    case 'leave':
+      return { type: 'leave' };
+    default:
+      return { reject: 'unknown-type', message: `unknown frame type ${JSON.stringify(f.type.slice(0, 32))}` };
+  }
+}
+
+export function isRejection(x: ClientFrame | Rejection): x is Rejection {
+  return 'reject' in x;
+}

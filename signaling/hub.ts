@@ -1,0 +1,92 @@
+// Rooms and relay: what each client frame does, and who is told when a peer joins or leaves.
+
+import type { RawData, WebSocket } from 'ws';
+import { Conn } from './connection';
+import { isRejection, parseClientFrame } from './frames';
+import type { SignalingLimits } from './limits';
+import { Rooms } from './rooms';
+
+export type Log = (message: string, err?: unknown) => void;
+
+export class Hub {
+  readonly conns = new Set<Conn>();
+  readonly rooms: Rooms<Conn>;
+
+  constructor(
+    private readonly limits: SignalingLimits,
+    private readonly now: () => number,
+    private readonly log: Log,
+  ) {
+    this.rooms = new Rooms<Conn>(limits.maxPeersPerRoom);
+  }
+
+  /** Takes a freshly upgraded socket; from here on the hub owns it until it closes. */
+  attach(ws: WebSocket): Conn {
+    const c = new Conn(ws, this.limits.ratePerSec, this.limits.burst, this.now);
+    this.conns.add(c);
+    ws.on('pong', () => (c.alive = true));
+    ws.on('message', (raw, isBinary) => this.guard('frame handler failed', () => this.onFrame(c, raw, isBinary)));
+    // ws reports oversize frames and protocol violations here, then closes the socket itself.
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      this.conns.delete(c);
+      this.guard('leave failed', () => this.leave(c));
+    });
+    return c;
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log(what, err);
+    }
+  }
+
+  private onFrame(c: Conn, raw: RawData, isBinary: boolean): void {
+    if (!c.bucket.take()) {
+      if (!c.limited) c.fail('rate-limited', `over ${this.limits.ratePerSec} frames/s; frames are being dropped`);
+      c.limited = true;
+      return;
+    }
+    c.limited = false;
+    const frame = parseClientFrame(raw, isBinary);
+    if (isRejection(frame)) return c.fail(frame.reject, frame.message, frame.ref);
+    switch (frame.type) {
+      case 'join':
+        return this.join(c, frame.room, frame.peer);
+      case 'signal':
+        return this.signal(c, frame.to, frame.data);
+      case 'leave':
+        if (c.peer === undefined) return c.fail('not-joined', 'not in a room', 'leave');
+        return this.leave(c);
+    }
+  }
+
+  private join(c: Conn, room: string, peer: string): void {
+    if (c.peer !== undefined) return c.fail('already-joined', `already joined ${c.room} as ${c.peer}`, 'join');
+    const result = this.rooms.join(room, peer, c);
+    if (result === 'id-taken') return c.fail('id-taken', `peer id ${peer} is taken in room ${room}`, peer);
+    if (result === 'room-full') return c.fail('room-full', `room ${room} has ${this.limits.maxPeersPerRoom} peers`, room);
+    c.room = room;
+    c.peer = peer;
+    const others = this.rooms.others(room, peer);
+    c.send({ type: 'welcome', room, peer, peers: others.map(([id]) => id) });
+    for (const [, other] of others) other.send({ type: 'peer-joined', peer });
+  }
+
+  private signal(c: Conn, to: string, data: unknown): void {
+    if (c.room === undefined || c.peer === undefined) return c.fail('not-joined', 'join a room before signalling', 'signal');
+    const target = this.rooms.get(c.room, to);
+    if (!target) return c.fail('no-such-peer', `no peer ${to} in room ${c.room}`, to);
+    target.send({ type: 'signal', from: c.peer, data });
+  }
+
+  leave(c: Conn): void {
+    const { room, peer } = c;
+    if (room === undefined || peer === undefined) return;
+    c.room = c.peer = undefined;
+    if (!this.rooms.leave(room, peer, c)) return;
+    for (const [, other] of this.rooms.others(room, peer)) other.send({ type: 'peer-left', peer });
+  }
+}

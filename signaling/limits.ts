@@ -1,0 +1,32 @@
+// The server's limits: what each one bounds, its default, and how a partial configuration is filled in.
+
+export interface SignalingLimits {
+  /** Largest accepted frame in bytes; larger closes that connection with 1009. Default 64 KiB. */
+  maxPayload: number;
+  /** Default 256; the next join gets `room-full`. */
+  maxPeersPerRoom: number;
+  /** Token-bucket refill per connection, frames per second. Default 100. */
+  ratePerSec: number;
+  /** Token-bucket capacity. Default 300. */
+  burst: number;
+  /** ws-level ping period; a connection that misses one ping is terminated. Default 10_000. */
+  pingIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: SignalingLimits = {
+  maxPayload: 64 * 1024,
+  maxPeersPerRoom: 256,
+  ratePerSec: 100,
+  burst: 300,
+  pingIntervalMs: 10_000,
+};
+
+/** The defaults overridden by every limit `partial` sets; a limit given as undefined keeps its default. */
+export function resolveLimits(partial: Partial<SignalingLimits> = {}): SignalingLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof SignalingLimits>) {
+    const value = partial[key];
+    if (value !== undefined) limits[key] = value;
+  }
+  return limits;
+}
