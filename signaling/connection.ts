@@ -1,29 +1,52 @@
-// One client connection: its socket, its rate limiter, the room it is in, and every frame sent to it.
+// One client connection: its socket, its rate limiter, the room it is in, and every frame sent to it,
+// which is where what the server buffers for a reader is bounded.
 
 import { WebSocket } from 'ws';
+import type { SignalingLimits } from './limits';
 import type { ErrorCode, ServerFrame } from './protocol';
 import { TokenBucket } from './ratelimit';
+
+/** A relay to a reader past the high-water mark is `dropped`; any frame to one past the hard cap `evicted` it. */
+export type Delivery = 'sent' | 'dropped' | 'evicted' | 'gone';
+
+type Buffering = Pick<SignalingLimits, 'relayHighWater' | 'maxBuffered'>;
 
 export class Conn {
   /** Cleared before each ping and set by the pong; still false at the next ping means the peer is gone. */
   alive = true;
   /** Set after a `rate-limited` reply so a flood gets one error, not one per dropped frame. */
   limited = false;
+  /** Addressees this sender was told are slow; cleared by the next relay that reaches one. */
+  readonly toldSlow = new WeakSet<Conn>();
   room?: string;
   peer?: string;
   readonly bucket: TokenBucket;
 
   constructor(
     readonly ws: WebSocket,
-    ratePerSec: number,
-    burst: number,
-    now: () => number,
+    bucket: TokenBucket,
+    private readonly buffering: Buffering,
+    /** Called when a frame is owed to this reader past the hard cap; must close it. */
+    private readonly evict: (c: Conn) => void,
   ) {
-    this.bucket = new TokenBucket(ratePerSec, burst, now);
+    this.bucket = bucket;
   }
 
-  send(frame: ServerFrame): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+  /**
+   * Checks the reader's socket before each write: the frames a client does not read pile up in this
+   * process, so past the high-water mark relays (which a sender can retry) are dropped, and past the hard
+   * cap the reader is cut loose, since even join/leave notices would grow without end.
+   */
+  send(frame: ServerFrame, relay = false): Delivery {
+    if (this.ws.readyState !== WebSocket.OPEN) return 'gone';
+    const waiting = this.ws.bufferedAmount;
+    if (waiting > this.buffering.maxBuffered) {
+      this.evict(this);
+      return 'evicted';
+    }
+    if (relay && waiting > this.buffering.relayHighWater) return 'dropped';
+    this.ws.send(JSON.stringify(frame));
+    return 'sent';
   }
 
   fail(code: ErrorCode, message: string, ref?: string): void {

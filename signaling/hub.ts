@@ -4,13 +4,17 @@ import type { RawData, WebSocket } from 'ws';
 import { Conn } from './connection';
 import { isRejection, parseClientFrame } from './frames';
 import type { SignalingLimits } from './limits';
+import { CloseCode } from './protocol';
+import { TokenBucket } from './ratelimit';
 import { Rooms } from './rooms';
+import { newCounters, type SignalingStats } from './stats';
 
 export type Log = (message: string, err?: unknown) => void;
 
 export class Hub {
   readonly conns = new Set<Conn>();
   readonly rooms: Rooms<Conn>;
+  private readonly counters = newCounters();
 
   constructor(
     private readonly limits: SignalingLimits,
@@ -22,7 +26,8 @@ export class Hub {
 
   /** Takes a freshly upgraded socket; from here on the hub owns it until it closes. */
   attach(ws: WebSocket): Conn {
-    const c = new Conn(ws, this.limits.ratePerSec, this.limits.burst, this.now);
+    const bucket = new TokenBucket(this.limits.ratePerSec, this.limits.burst, this.now);
+    const c = new Conn(ws, bucket, this.limits, (slow) => this.evict(slow));
     this.conns.add(c);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (raw, isBinary) => this.guard('frame handler failed', () => this.onFrame(c, raw, isBinary)));
@@ -79,7 +84,33 @@ export class Hub {
     if (c.room === undefined || c.peer === undefined) return c.fail('not-joined', 'join a room before signalling', 'signal');
     const target = this.rooms.get(c.room, to);
     if (!target) return c.fail('no-such-peer', `no peer ${to} in room ${c.room}`, to);
-    target.send({ type: 'signal', from: c.peer, data });
+    const delivery = target.send({ type: 'signal', from: c.peer, data }, true);
+    if (delivery === 'sent') c.toldSlow.delete(target);
+    if (delivery !== 'dropped') return; // an evicted target is announced as left instead
+    this.counters.relaysDropped++;
+    if (c.toldSlow.has(target)) return;
+    c.toldSlow.add(target);
+    const limit = this.limits.relayHighWater;
+    c.fail('peer-slow', `peer ${to} has over ${limit} bytes unread; relays to it are being dropped`, to);
+  }
+
+  /** A reader past the hard cap: closed with its own code, and out of its room now rather than at the close. */
+  private evict(c: Conn): void {
+    this.counters.closed.slowReader++;
+    c.ws.close(CloseCode.slowReader, `slow reader: over ${this.limits.maxBuffered} bytes unread`);
+    this.leave(c);
+  }
+
+  stats(): SignalingStats {
+    let bufferedBytes = 0;
+    let maxBufferedBytes = 0;
+    for (const c of this.conns) {
+      bufferedBytes += c.ws.bufferedAmount;
+      maxBufferedBytes = Math.max(maxBufferedBytes, c.ws.bufferedAmount);
+    }
+    const { relaysDropped, closed } = this.counters;
+    const gauges = { connections: this.conns.size, rooms: this.rooms.roomCount, peers: this.rooms.peerCount };
+    return { ...gauges, bufferedBytes, maxBufferedBytes, relaysDropped, closed: { ...closed } };
   }
 
   leave(c: Conn): void {

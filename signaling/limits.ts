@@ -11,6 +11,13 @@ export interface SignalingLimits {
   burst: number;
   /** ws-level ping period; a connection that misses one ping is terminated. Default 10_000. */
   pingIntervalMs: number;
+  /**
+   * A relay to a peer with more than this many bytes already waiting for it is dropped, and the sender
+   * gets `peer-slow`. Default 256 KiB: signals are a few KiB, so a healthy reader never comes near it.
+   */
+  relayHighWater: number;
+  /** Any frame owed to a peer with more than this waiting closes it with 4507 (slow reader). Default 1 MiB. */
+  maxBuffered: number;
 }
 
 export const DEFAULT_LIMITS: SignalingLimits = {
@@ -19,6 +26,8 @@ export const DEFAULT_LIMITS: SignalingLimits = {
   ratePerSec: 100,
   burst: 300,
   pingIntervalMs: 10_000,
+  relayHighWater: 256 * 1024,
+  maxBuffered: 1024 * 1024,
 };
 
 /** The defaults overridden by every limit `partial` sets; a limit given as undefined keeps its default. */

@@ -12,7 +12,9 @@
 // so a duplicated tab can retry with a fresh id.
 // `ref` on an error names what it is about: the peer id for `id-taken` and `no-such-peer`, the room
 // for `room-full`, the frame type ('join' | 'signal' | 'leave') for other errors about a known frame.
-// `rate-limited` is sent once per run of dropped frames, not once per frame.
+// `rate-limited` is sent once per run of dropped frames, not once per frame. `peer-slow` (ref: the
+// addressee) says a relay was dropped because the addressee is not reading what the server already holds
+// for it; it too is sent once per run of drops to that peer.
 
 export type ClientFrame =
   | { type: 'join'; room: string; peer: string }
@@ -28,7 +30,8 @@ export type ErrorCode =
   | 'id-taken'
   | 'room-full'
   | 'no-such-peer'
-  | 'rate-limited';
+  | 'rate-limited'
+  | 'peer-slow';
 
 export type ServerFrame =
   | { type: 'welcome'; room: string; peer: string; peers: string[] }
@@ -39,3 +42,13 @@ export type ServerFrame =
 
 /** Room names and peer ids: 1..64 characters of [A-Za-z0-9_.:-]. */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * Close codes the server sends besides the ones ws sends for it (1009 frame over the size limit,
+ * 1007 invalid UTF-8 in a text frame, 1002 WebSocket protocol error). A connection that misses a ping
+ * is cut without a close frame (the client sees 1006).
+ */
+export const CloseCode = {
+  /** More than `maxBuffered` bytes were waiting for this client to read. */
+  slowReader: 4507,
+} as const;

@@ -7,8 +7,10 @@ import { startHeartbeat } from './heartbeat';
 import { requestHandler, upgradeHandler } from './http';
 import { Hub, type Log } from './hub';
 import { resolveLimits, type SignalingLimits } from './limits';
+import type { SignalingStats } from './stats';
 
 export { DEFAULT_LIMITS, type SignalingLimits } from './limits';
+export type { SignalingStats } from './stats';
 
 export interface SignalingOptions {
   /** 0 picks an ephemeral port. */
@@ -28,6 +30,8 @@ export interface SignalingServer {
   port: number;
   /** http://127.0.0.1:port (or the bound host when it is not a wildcard). */
   url: string;
+  /** Open connections, bytes waiting for readers, and what was dropped or cut; read at the call. */
+  stats(): SignalingStats;
   close(): Promise<void>;
 }
 
@@ -55,7 +59,7 @@ export async function startSignalingServer(opts: SignalingOptions): Promise<Sign
       http.close(() => resolve());
       http.closeAllConnections();
     }));
-  return { port, url: `http://${shownHost(host)}:${port}`, close };
+  return { port, url: `http://${shownHost(host)}:${port}`, stats: () => hub.stats(), close };
 }
 
 function listen(http: Server, port: number, host: string): Promise<void> {

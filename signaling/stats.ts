@@ -1,0 +1,26 @@
+// Counters read through server.stats(): what is open, what is buffered for readers, what was dropped or cut.
+
+export interface SignalingStats {
+  connections: number;
+  rooms: number;
+  peers: number;
+  /** Bytes written but not yet taken by the clients' sockets, over all connections and for the worst one. */
+  bufferedBytes: number;
+  maxBufferedBytes: number;
+  /** Relays dropped because the addressee was past the high-water mark. */
+  relaysDropped: number;
+  closed: {
+    /** Closed with 4507: more than `maxBuffered` bytes were waiting for them. */
+    slowReader: number;
+  };
+}
+
+/** The counters a hub keeps; the gauges (connections, buffered bytes) are read when asked. */
+export interface Counters {
+  relaysDropped: number;
+  closed: SignalingStats['closed'];
+}
+
+export function newCounters(): Counters {
+  return { relaysDropped: 0, closed: { slowReader: 0 } };
+}
