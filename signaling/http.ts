@@ -1,8 +1,10 @@
 // The HTTP side: /healthz, the built app, and which upgrade requests become WebSocket connections.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { refuse, type Admission } from './admission';
 import type { Log } from './hub';
 import type { Rooms } from './rooms';
 import { sendText, serveStatic } from './static';
@@ -40,14 +42,18 @@ export function requestHandler(rooms: Rooms<unknown>, staticDir: string | undefi
   };
 }
 
-/** Upgrades at /signal hand the socket to `accept`; any other path gets a 404. */
-export function upgradeHandler(wss: WebSocketServer, accept: (ws: WebSocket) => void) {
+/** Upgrades at /signal that `admission` lets in hand the socket to `accept`; any other path gets a 404. */
+export function upgradeHandler(wss: WebSocketServer, admission: Admission, accept: (ws: WebSocket) => void) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => {});
     if (pathOf(req) !== '/signal') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // An http.Server's upgrade socket is always a net.Socket.
+    const refusal = admission.admit(socket as Socket);
+    if (refusal === 429) return refuse(socket as Socket, 429, 'too many connections from your address');
+    if (refusal === 503) return refuse(socket as Socket, 503, 'server is at its connection limit');
     wss.handleUpgrade(req, socket, head, accept);
   };
 }

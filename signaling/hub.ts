@@ -14,7 +14,7 @@ export type Log = (message: string, err?: unknown) => void;
 export class Hub {
   readonly conns = new Set<Conn>();
   readonly rooms: Rooms<Conn>;
-  private readonly counters = newCounters();
+  readonly counters = newCounters();
 
   constructor(
     private readonly limits: SignalingLimits,
@@ -108,9 +108,9 @@ export class Hub {
       bufferedBytes += c.ws.bufferedAmount;
       maxBufferedBytes = Math.max(maxBufferedBytes, c.ws.bufferedAmount);
     }
-    const { relaysDropped, closed } = this.counters;
+    const { relaysDropped, closed, refused } = this.counters;
     const gauges = { connections: this.conns.size, rooms: this.rooms.roomCount, peers: this.rooms.peerCount };
-    return { ...gauges, bufferedBytes, maxBufferedBytes, relaysDropped, closed: { ...closed } };
+    return { ...gauges, bufferedBytes, maxBufferedBytes, relaysDropped, closed: { ...closed }, refused: { ...refused } };
   }
 
   leave(c: Conn): void {

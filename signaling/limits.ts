@@ -18,6 +18,14 @@ export interface SignalingLimits {
   relayHighWater: number;
   /** Any frame owed to a peer with more than this waiting closes it with 4507 (slow reader). Default 1 MiB. */
   maxBuffered: number;
+  /**
+   * WebSocket connections one remote address may hold open (IPv6: one /64); the next upgrade gets HTTP
+   * 429. Default 32: a browser opens one per tab. Behind a reverse proxy every client shares the proxy's
+   * address, so raise it there.
+   */
+  maxConnsPerAddress: number;
+  /** WebSocket connections open in all; the next upgrade gets HTTP 503. Default 4096. */
+  maxConnections: number;
 }
 
 export const DEFAULT_LIMITS: SignalingLimits = {
@@ -28,6 +36,8 @@ export const DEFAULT_LIMITS: SignalingLimits = {
   pingIntervalMs: 10_000,
   relayHighWater: 256 * 1024,
   maxBuffered: 1024 * 1024,
+  maxConnsPerAddress: 32,
+  maxConnections: 4096,
 };
 
 /** The defaults overridden by every limit `partial` sets; a limit given as undefined keeps its default. */

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { Admission } from './admission';
 import { startHeartbeat } from './heartbeat';
 import { requestHandler, upgradeHandler } from './http';
 import { Hub, type Log } from './hub';
@@ -43,7 +44,8 @@ export async function startSignalingServer(opts: SignalingOptions): Promise<Sign
   const hub = new Hub(limits, opts.now ?? Date.now, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const http = createServer(requestHandler(hub.rooms, staticDir, log));
-  http.on('upgrade', upgradeHandler(wss, (ws) => hub.attach(ws)));
+  const admission = new Admission(limits, hub.counters);
+  http.on('upgrade', upgradeHandler(wss, admission, (ws) => hub.attach(ws)));
   await listen(http, opts.port, host);
   http.on('error', (err) => log('http server error', err));
   const stopHeartbeat = startHeartbeat(hub.conns, limits.pingIntervalMs);

@@ -13,14 +13,17 @@ export interface SignalingStats {
     /** Closed with 4507: more than `maxBuffered` bytes were waiting for them. */
     slowReader: number;
   };
+  /** Upgrades refused: 429 past the per-address cap, 503 past the total cap. */
+  refused: { perAddress: number; total: number };
 }
 
 /** The counters a hub keeps; the gauges (connections, buffered bytes) are read when asked. */
 export interface Counters {
   relaysDropped: number;
   closed: SignalingStats['closed'];
+  refused: SignalingStats['refused'];
 }
 
 export function newCounters(): Counters {
-  return { relaysDropped: 0, closed: { slowReader: 0 } };
+  return { relaysDropped: 0, closed: { slowReader: 0 }, refused: { perAddress: 0, total: 0 } };
 }
