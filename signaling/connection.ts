@@ -20,6 +20,8 @@ export class Conn {
   readonly toldSlow = new WeakSet<Conn>();
   room?: string;
   peer?: string;
+  /** Runs while the connection is outside a room; see Hub.armJoinTimer. */
+  joinTimer?: ReturnType<typeof setTimeout>;
   readonly bucket: TokenBucket;
 
   constructor(

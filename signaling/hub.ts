@@ -1,6 +1,6 @@
 // Rooms and relay: what each client frame does, and who is told when a peer joins or leaves.
 
-import type { RawData, WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import { Conn } from './connection';
 import { isRejection, parseClientFrame } from './frames';
 import type { SignalingLimits } from './limits';
@@ -29,12 +29,14 @@ export class Hub {
     const bucket = new TokenBucket(this.limits.ratePerSec, this.limits.burst, this.now);
     const c = new Conn(ws, bucket, this.limits, (slow) => this.evict(slow));
     this.conns.add(c);
+    this.armJoinTimer(c);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (raw, isBinary) => this.guard('frame handler failed', () => this.onFrame(c, raw, isBinary)));
     // ws reports oversize frames and protocol violations here, then closes the socket itself.
     ws.on('error', () => {});
     ws.on('close', () => {
       this.conns.delete(c);
+      clearTimeout(c.joinTimer);
       this.guard('leave failed', () => this.leave(c));
     });
     return c;
@@ -75,6 +77,7 @@ export class Hub {
     if (result === 'room-full') return c.fail('room-full', `room ${room} has ${this.limits.maxPeersPerRoom} peers`, room);
     c.room = room;
     c.peer = peer;
+    clearTimeout(c.joinTimer);
     const others = this.rooms.others(room, peer);
     c.send({ type: 'welcome', room, peer, peers: others.map(([id]) => id) });
     for (const [, other] of others) other.send({ type: 'peer-joined', peer });
@@ -117,7 +120,23 @@ export class Hub {
     const { room, peer } = c;
     if (room === undefined || peer === undefined) return;
     c.room = c.peer = undefined;
+    this.armJoinTimer(c);
     if (!this.rooms.leave(room, peer, c)) return;
     for (const [, other] of this.rooms.others(room, peer)) other.send({ type: 'peer-left', peer });
+  }
+
+  /**
+   * A connection outside a room does nothing useful and holds a slot of its address's budget, so it has
+   * joinTimeoutMs to join (again). Joined connections are kept as long as they answer pings.
+   */
+  private armJoinTimer(c: Conn): void {
+    clearTimeout(c.joinTimer);
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    c.joinTimer = setTimeout(() => {
+      if (c.peer !== undefined || c.ws.readyState !== WebSocket.OPEN) return;
+      this.counters.closed.joinTimeout++;
+      c.ws.close(CloseCode.joinTimeout, `join a room within ${this.limits.joinTimeoutMs} ms`);
+    }, this.limits.joinTimeoutMs);
+    c.joinTimer.unref();
   }
 }

@@ -26,6 +26,8 @@ export interface SignalingLimits {
   maxConnsPerAddress: number;
   /** WebSocket connections open in all; the next upgrade gets HTTP 503. Default 4096. */
   maxConnections: number;
+  /** A connection outside a room (never joined, or left) for this long is closed with 4408. Default 10_000. */
+  joinTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: SignalingLimits = {
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: SignalingLimits = {
   maxBuffered: 1024 * 1024,
   maxConnsPerAddress: 32,
   maxConnections: 4096,
+  joinTimeoutMs: 10_000,
 };
 
 /** The defaults overridden by every limit `partial` sets; a limit given as undefined keeps its default. */

@@ -49,6 +49,8 @@ export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
  * is cut without a close frame (the client sees 1006).
  */
 export const CloseCode = {
+  /** Did not join a room within `joinTimeoutMs` of connecting or of leaving one. */
+  joinTimeout: 4408,
   /** More than `maxBuffered` bytes were waiting for this client to read. */
   slowReader: 4507,
 } as const;

@@ -12,6 +12,8 @@ export interface SignalingStats {
   closed: {
     /** Closed with 4507: more than `maxBuffered` bytes were waiting for them. */
     slowReader: number;
+    /** Closed with 4408: outside a room for longer than `joinTimeoutMs`. */
+    joinTimeout: number;
   };
   /** Upgrades refused: 429 past the per-address cap, 503 past the total cap. */
   refused: { perAddress: number; total: number };
@@ -25,5 +27,5 @@ export interface Counters {
 }
 
 export function newCounters(): Counters {
-  return { relaysDropped: 0, closed: { slowReader: 0 }, refused: { perAddress: 0, total: 0 } };
+  return { relaysDropped: 0, closed: { slowReader: 0, joinTimeout: 0 }, refused: { perAddress: 0, total: 0 } };
 }
