@@ -1,7 +1,7 @@
 // Client frames off the wire: a raw WebSocket message becomes a valid ClientFrame or the error to reply.
 
 import type { RawData } from 'ws';
-import { ID_PATTERN, type ClientFrame, type ErrorCode } from './protocol';
+import { ID_PATTERN, MAX_DATA_DEPTH, type ClientFrame, type ErrorCode } from './protocol';
 
 export interface Rejection {
   reject: ErrorCode;
@@ -30,11 +30,25 @@ export function parseClientFrame(raw: RawData, isBinary: boolean): ClientFrame |
     }
     case 'signal':
       if (typeof f.to !== 'string' || !('data' in f)) return { reject: 'bad-frame', message: 'signal needs a string `to` and `data`', ref: 'signal' };
+      // The relay re-serialises data, and JSON.stringify recurses: bound the depth before it overflows.
+      if (nestsDeeper(f.data, MAX_DATA_DEPTH)) return { reject: 'bad-frame', message: `signal data nests deeper than ${MAX_DATA_DEPTH} levels`, ref: 'signal' };
       return { type: 'signal', to: f.to, data: f.data };
     case 'leave':
       return { type: 'leave' };
     default:
       return { reject: 'unknown-type', message: `unknown frame type ${JSON.stringify(f.type.slice(0, 32))}` };
+  }
+}
+
+/** Whether arrays and objects in `value` nest more than `limit` levels; walks level by level, no recursion. */
+export function nestsDeeper(value: unknown, limit: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 1; ; depth++) {
+    const containers = level.filter((v): v is object => typeof v === 'object' && v !== null);
+    if (containers.length === 0) return false;
+    if (depth > limit) return true;
+    level = [];
+    for (const c of containers) for (const child of Object.values(c)) level.push(child);
   }
 }
 

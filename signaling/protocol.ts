@@ -40,6 +40,9 @@ export type ServerFrame =
   | { type: 'signal'; from: string; data: unknown }
   | { type: 'error'; code: ErrorCode; message: string; ref?: string };
 
+/** A signal's `data` may nest arrays and objects this deep; WebRTC signals nest 4 or 5 levels. */
+export const MAX_DATA_DEPTH = 32;
+
 /** Room names and peer ids: 1..64 characters of [A-Za-z0-9_.:-]. */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 

@@ -226,6 +226,22 @@ describe('bad input', () => {
     await c.sync();
   });
 
+  // Found by the fuzzer: relaying re-serialises `data`, and JSON.stringify recursed past the stack on a
+  // deeply nested value, so the frame handler threw and the sender heard nothing.
+  it('signal data nested deeper than 32 levels → bad-frame, nothing relayed; 32 levels are relayed', async () => {
+    const a = await join(s, 'deep', 'a');
+    const b = await join(s, 'deep', 'b');
+    for (const depth of [33, 20_000]) {
+      a.send(`{"type":"signal","to":"b","data":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      expect(await a.error('bad-frame')).toMatchObject({ ref: 'signal', message: expect.stringContaining('32') });
+    }
+    a.send(`{"type":"signal","to":"b","data":${'['.repeat(32)}${']'.repeat(32)}}`);
+    const relayed = await b.next(isSignal);
+    expect(JSON.stringify(relayed.type === 'signal' && relayed.data)).toBe('['.repeat(32) + ']'.repeat(32));
+    await b.sync();
+    expect(b.frames.filter(isSignal)).toEqual([]);
+  });
+
   it('second join → already-joined; signal to an absent peer → no-such-peer', async () => {
     const a = await join(s, 'twice', 'a');
     a.send({ type: 'join', room: 'elsewhere', peer: 'z' });
