@@ -29,7 +29,10 @@ export function parseClientFrame(raw: RawData, isBinary: boolean): ClientFrame |
       return { type: 'join', room, peer };
     }
     case 'signal':
-      if (typeof f.to !== 'string' || !('data' in f)) return { reject: 'bad-frame', message: 'signal needs a string `to` and `data`', ref: 'signal' };
+      // `to` must look like a peer id: anything else matches no peer, and replies echo it.
+      if (typeof f.to !== 'string' || !ID_PATTERN.test(f.to) || !('data' in f)) {
+        return { reject: 'bad-frame', message: `signal needs \`to\` matching ${ID_PATTERN} and \`data\``, ref: 'signal' };
+      }
       // The relay re-serialises data, and JSON.stringify recurses: bound the depth before it overflows.
       if (nestsDeeper(f.data, MAX_DATA_DEPTH)) return { reject: 'bad-frame', message: `signal data nests deeper than ${MAX_DATA_DEPTH} levels`, ref: 'signal' };
       return { type: 'signal', to: f.to, data: f.data };

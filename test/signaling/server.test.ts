@@ -242,6 +242,17 @@ describe('bad input', () => {
     expect(b.frames.filter(isSignal)).toEqual([]);
   });
 
+  // Found by the fuzzer: `to` was any string and no-such-peer echoed it in both message and ref, so a
+  // 64 KiB frame drew a 128 KiB reply.
+  it('a signal to something that is not a peer id → bad-frame with a short reply', async () => {
+    const a = await join(s, 'echo', 'a');
+    const to = 'x'.repeat(60_000);
+    a.send({ type: 'signal', to, data: 1 });
+    const reply = await a.next((f) => f.type === 'error');
+    expect(reply).toMatchObject({ code: 'bad-frame', ref: 'signal' });
+    expect(JSON.stringify(reply).length).toBeLessThan(200);
+  });
+
   it('second join → already-joined; signal to an absent peer → no-such-peer', async () => {
     const a = await join(s, 'twice', 'a');
     a.send({ type: 'join', room: 'elsewhere', peer: 'z' });
