@@ -39,7 +39,12 @@ export class Conn {
    * process, so past the high-water mark relays (which a sender can retry) are dropped, and past the hard
    * cap the reader is cut loose, since even join/leave notices would grow without end.
    */
-  send(frame: ServerFrame, relay = false): Delivery {
+  send(frame: ServerFrame): Delivery {
+    return this.sendText(JSON.stringify(frame), false);
+  }
+
+  /** `text` is a serialised ServerFrame; `relay` marks one that may be dropped for a slow reader. */
+  sendText(text: string, relay: boolean): Delivery {
     if (this.ws.readyState !== WebSocket.OPEN) return 'gone';
     const waiting = this.ws.bufferedAmount;
     if (waiting > this.buffering.maxBuffered) {
@@ -47,7 +52,7 @@ export class Conn {
       return 'evicted';
     }
     if (relay && waiting > this.buffering.relayHighWater) return 'dropped';
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text);
     return 'sent';
   }
 

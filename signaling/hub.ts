@@ -4,7 +4,7 @@ import { WebSocket, type RawData } from 'ws';
 import { Conn } from './connection';
 import { isRejection, parseClientFrame } from './frames';
 import type { SignalingLimits } from './limits';
-import { CloseCode } from './protocol';
+import { CloseCode, RELAY_ENVELOPE, type ServerFrame } from './protocol';
 import { TokenBucket } from './ratelimit';
 import { Rooms } from './rooms';
 import { newCounters, type SignalingStats } from './stats';
@@ -85,16 +85,26 @@ export class Hub {
 
   private signal(c: Conn, to: string, data: unknown): void {
     if (c.room === undefined || c.peer === undefined) return c.fail('not-joined', 'join a room before signalling', 'signal');
+    // Sized before the addressee is looked up: a signal too big to relay is bad whoever it is for.
+    const text = JSON.stringify({ type: 'signal', from: c.peer, data } satisfies ServerFrame);
+    const limit = this.limits.maxPayload + RELAY_ENVELOPE;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > limit) return c.fail('bad-frame', `relayed, this signal would be ${bytes} bytes, over ${limit}`, 'signal');
     const target = this.rooms.get(c.room, to);
     if (!target) return c.fail('no-such-peer', `no peer ${to} in room ${c.room}`, to);
-    const delivery = target.send({ type: 'signal', from: c.peer, data }, true);
+    this.relay(c, target, to, text);
+  }
+
+  /** Delivers a relay unless the addressee is past the high-water mark; then the sender hears once per run. */
+  private relay(c: Conn, target: Conn, to: string, text: string): void {
+    const delivery = target.sendText(text, true);
     if (delivery === 'sent') c.toldSlow.delete(target);
     if (delivery !== 'dropped') return; // an evicted target is announced as left instead
     this.counters.relaysDropped++;
     if (c.toldSlow.has(target)) return;
     c.toldSlow.add(target);
-    const limit = this.limits.relayHighWater;
-    c.fail('peer-slow', `peer ${to} has over ${limit} bytes unread; relays to it are being dropped`, to);
+    const mark = this.limits.relayHighWater;
+    c.fail('peer-slow', `peer ${to} has over ${mark} bytes unread; relays to it are being dropped`, to);
   }
 
   /** A reader past the hard cap: closed with its own code, and out of its room now rather than at the close. */

@@ -40,6 +40,13 @@ export type ServerFrame =
   | { type: 'signal'; from: string; data: unknown }
   | { type: 'error'; code: ErrorCode; message: string; ref?: string };
 
+/**
+ * A relayed signal frame is at most the frame limit plus this many bytes (its envelope). Relaying
+ * re-serialises `data`, and some numbers print longer than they were written (1e20 becomes
+ * 100000000000000000000), so a signal whose relay would be larger is refused with `bad-frame`.
+ */
+export const RELAY_ENVELOPE = 128;
+
 /** A signal's `data` may nest arrays and objects this deep; WebRTC signals nest 4 or 5 levels. */
 export const MAX_DATA_DEPTH = 32;
 

@@ -253,6 +253,20 @@ describe('bad input', () => {
     expect(JSON.stringify(reply).length).toBeLessThan(200);
   });
 
+  // Found by the fuzzer: numbers such as 1e20 print longer than they were written (100000000000000000000),
+  // so a frame under the size limit could be relayed several times larger than the server accepts.
+  it('a signal whose relay would exceed the frame limit → bad-frame, nothing relayed', async () => {
+    const a = await join(s, 'grow', 'a');
+    const b = await join(s, 'grow', 'b');
+    const items = Math.floor((64 * 1024 - 64) / 5);
+    const frame = `{"type":"signal","to":"b","data":[${Array<string>(items).fill('1e20').join(',')}]}`;
+    expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(64 * 1024);
+    a.send(frame);
+    expect(await a.error('bad-frame')).toMatchObject({ ref: 'signal' });
+    await b.sync();
+    expect(b.frames.filter(isSignal)).toEqual([]);
+  });
+
   it('second join → already-joined; signal to an absent peer → no-such-peer', async () => {
     const a = await join(s, 'twice', 'a');
     a.send({ type: 'join', room: 'elsewhere', peer: 'z' });
