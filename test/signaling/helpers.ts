@@ -12,6 +12,10 @@ export class TestClient {
   readonly frames: ServerFrame[] = [];
   readonly opened: Promise<void>;
   readonly closed: Promise<number>;
+  /** Set once the connection has closed. */
+  code: number | undefined;
+  /** The largest frame the server sent on this connection, in bytes. */
+  largestFrame = 0;
   private waiters: Array<() => void> = [];
 
   constructor(url: string, options?: ClientOptions) {
@@ -21,11 +25,23 @@ export class TestClient {
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);
     });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve(code)));
+    this.closed = new Promise((resolve) =>
+      this.ws.once('close', (code) => {
+        this.code = code;
+        this.wake();
+        resolve(code);
+      }),
+    );
     this.ws.on('message', (raw) => {
-      this.frames.push(JSON.parse(raw.toString()) as ServerFrame);
-      for (const wake of this.waiters.splice(0)) wake();
+      const text = raw.toString();
+      this.largestFrame = Math.max(this.largestFrame, Buffer.byteLength(text));
+      this.frames.push(JSON.parse(text) as ServerFrame);
+      this.wake();
     });
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   static async open(url: string, options?: ClientOptions): Promise<TestClient> {
@@ -48,10 +64,18 @@ export class TestClient {
 
   /** Removes and returns the first buffered or future frame matching `pred`. */
   async next(pred: (f: ServerFrame) => boolean = () => true, timeoutMs = 2000): Promise<ServerFrame> {
+    const found = await this.nextOrClose(pred, timeoutMs);
+    if (found === 'closed') throw new Error(`closed with ${this.code} before a matching frame; buffered: ${JSON.stringify(this.frames).slice(0, 2000)}`);
+    return found;
+  }
+
+  /** Like next(), but resolves with 'closed' once the connection closes without a match. */
+  async nextOrClose(pred: (f: ServerFrame) => boolean, timeoutMs = 2000): Promise<ServerFrame | 'closed'> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.frames.findIndex(pred);
       if (i >= 0) return this.frames.splice(i, 1)[0]!;
+      if (this.code !== undefined) return 'closed';
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; buffered: ${JSON.stringify(this.frames).slice(0, 2000)}`);
       await new Promise<void>((resolve) => {
