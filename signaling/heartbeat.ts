@@ -3,11 +3,12 @@
 
 import type { Conn } from './connection';
 
-/** Pings every connection each `intervalMs`; returns a function that stops. */
-export function startHeartbeat(conns: Iterable<Conn>, intervalMs: number): () => void {
+/** Pings every connection each `intervalMs`, calling `timedOut` for each one it cuts; returns a function that stops. */
+export function startHeartbeat(conns: Iterable<Conn>, intervalMs: number, timedOut: () => void = () => {}): () => void {
   const timer = setInterval(() => {
     for (const c of conns) {
       if (!c.alive) {
+        timedOut();
         c.ws.terminate();
         continue;
       }

@@ -48,7 +48,7 @@ export async function startSignalingServer(opts: SignalingOptions): Promise<Sign
   http.on('upgrade', upgradeHandler(wss, admission, (ws) => hub.attach(ws)));
   await listen(http, opts.port, host);
   http.on('error', (err) => log('http server error', err));
-  const stopHeartbeat = startHeartbeat(hub.conns, limits.pingIntervalMs);
+  const stopHeartbeat = startHeartbeat(hub.conns, limits.pingIntervalMs, () => hub.counters.closed.pingTimeout++);
 
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -14,6 +14,8 @@ export interface SignalingStats {
     slowReader: number;
     /** Closed with 4408: outside a room for longer than `joinTimeoutMs`. */
     joinTimeout: number;
+    /** Cut without a close frame: no pong within a ping period. */
+    pingTimeout: number;
   };
   /** Upgrades refused: 429 past the per-address cap, 503 past the total cap. */
   refused: { perAddress: number; total: number };
@@ -27,5 +29,5 @@ export interface Counters {
 }
 
 export function newCounters(): Counters {
-  return { relaysDropped: 0, closed: { slowReader: 0, joinTimeout: 0 }, refused: { perAddress: 0, total: 0 } };
+  return { relaysDropped: 0, closed: { slowReader: 0, joinTimeout: 0, pingTimeout: 0 }, refused: { perAddress: 0, total: 0 } };
 }

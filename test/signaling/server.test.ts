@@ -177,6 +177,7 @@ describe('limits', () => {
     await dead.next((f) => f.type === 'welcome');
     expect(await live.next((f) => f.type === 'peer-joined')).toEqual({ type: 'peer-joined', peer: 'dead' });
     expect(await live.next((f) => f.type === 'peer-left', 3000)).toEqual({ type: 'peer-left', peer: 'dead' });
+    expect(s.stats().closed.pingTimeout).toBe(1);
     await dead.closed;
     // The answering client survived the same intervals.
     expect(live.ws.readyState).toBe(WebSocket.OPEN);
