@@ -43,12 +43,43 @@ export const DEFAULT_LIMITS: SignalingLimits = {
   joinTimeoutMs: 10_000,
 };
 
-/** The defaults overridden by every limit `partial` sets; a limit given as undefined keeps its default. */
+/** setTimeout and setInterval treat longer delays as 1 ms, which would cut every connection at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The defaults overridden by every limit `partial` sets; a limit given as undefined keeps its default.
+ * Throws RangeError on a limit that is not a positive number, or a period over 2^31 - 1 ms.
+ */
 export function resolveLimits(partial: Partial<SignalingLimits> = {}): SignalingLimits {
   const limits = { ...DEFAULT_LIMITS };
-  for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof SignalingLimits>) {
+  for (const key of LIMIT_KEYS) {
     const value = partial[key];
-    if (value !== undefined) limits[key] = value;
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value > 0) || value === Infinity) {
+      throw new RangeError(`signaling limit ${key} must be a positive number, got ${String(value)}`);
+    }
+    if (key.endsWith('Ms') && value > MAX_TIMER_MS) throw new RangeError(`signaling limit ${key} must be at most ${MAX_TIMER_MS} ms`);
+    limits[key] = value;
+  }
+  return limits;
+}
+
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as Array<keyof SignalingLimits>;
+
+/** The environment variable for a limit: maxConnsPerAddress is SIGNAL_MAX_CONNS_PER_ADDRESS. */
+export function envName(key: keyof SignalingLimits): string {
+  return `SIGNAL_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** The limits set in `env` (unset or empty variables are left out); throws on a value that is not a number. */
+export function limitsFromEnv(env: Record<string, string | undefined>): Partial<SignalingLimits> {
+  const limits: Partial<SignalingLimits> = {};
+  for (const key of LIMIT_KEYS) {
+    const raw = env[envName(key)]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new RangeError(`${envName(key)} must be a number, got ${JSON.stringify(raw)}`);
+    limits[key] = value;
   }
   return limits;
 }
