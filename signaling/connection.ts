@@ -22,28 +22,25 @@ export class Conn {
   peer?: string;
   /** Runs while the connection is outside a room; see Hub.armJoinTimer. */
   joinTimer?: ReturnType<typeof setTimeout>;
-  readonly bucket: TokenBucket;
 
   constructor(
     readonly ws: WebSocket,
-    bucket: TokenBucket,
+    readonly bucket: TokenBucket,
     private readonly buffering: Buffering,
     /** Called when a frame is owed to this reader past the hard cap; must close it. */
     private readonly evict: (c: Conn) => void,
-  ) {
-    this.bucket = bucket;
-  }
+  ) {}
 
-  /**
-   * Checks the reader's socket before each write: the frames a client does not read pile up in this
-   * process, so past the high-water mark relays (which a sender can retry) are dropped, and past the hard
-   * cap the reader is cut loose, since even join/leave notices would grow without end.
-   */
   send(frame: ServerFrame): Delivery {
     return this.sendText(JSON.stringify(frame), false);
   }
 
-  /** `text` is a serialised ServerFrame; `relay` marks one that may be dropped for a slow reader. */
+  /**
+   * `text` is a serialised ServerFrame; `relay` marks one that may be dropped. The reader's socket is
+   * checked before each write: what a client does not read piles up in this process, so past the
+   * high-water mark relays (which a sender can retry) are dropped, and past the hard cap the reader is
+   * cut loose, since even join/leave notices would otherwise grow without end.
+   */
   sendText(text: string, relay: boolean): Delivery {
     if (this.ws.readyState !== WebSocket.OPEN) return 'gone';
     const waiting = this.ws.bufferedAmount;

@@ -126,7 +126,7 @@ export class Hub {
     return { ...gauges, bufferedBytes, maxBufferedBytes, relaysDropped, closed: { ...closed }, refused: { ...refused } };
   }
 
-  leave(c: Conn): void {
+  private leave(c: Conn): void {
     const { room, peer } = c;
     if (room === undefined || peer === undefined) return;
     c.room = c.peer = undefined;
