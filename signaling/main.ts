@@ -1,8 +1,10 @@
-// Entry point (`npm run serve`): the signaling server on $PORT (8080) and $HOST, serving the built app.
+// Entry point (`npm run serve`): the signaling server on $PORT (8080) and $HOST, serving the built app;
+// SIGNAL_* variables override its limits (see limits.ts, e.g. SIGNAL_MAX_CONNS_PER_ADDRESS).
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { limitsFromEnv, resolveLimits, type SignalingLimits } from './limits';
 import { startSignalingServer } from './server';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
@@ -13,13 +15,20 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be an integer 0..65535, got ${JSON.stringify(process.env.PORT)}`);
   process.exit(1);
 }
+let limits: SignalingLimits;
+try {
+  limits = resolveLimits(limitsFromEnv(process.env));
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
 if (!existsSync(path.join(dist, 'index.html'))) {
   console.warn(`warning: ${dist} has no index.html; run \`npm run build\` first (signaling still works)`);
 }
 
 let server;
 try {
-  server = await startSignalingServer({ port, host, staticDir: dist });
+  server = await startSignalingServer({ port, host, staticDir: dist, limits });
 } catch (err) {
   console.error(`could not listen on ${host}:${port}: ${(err as Error).message}`);
   process.exit(1);

@@ -114,7 +114,9 @@ describe('static files', () => {
     expect(res.body).not.toContain('SECRET');
     expect(res.body).not.toContain('root:');
   });
+});
 
+describe('healthz and upgrades', () => {
   it('GET /healthz reports rooms and peers', async () => {
     const body = async () => {
       const res = await fetch(`${s.url}/healthz`);
