@@ -24,9 +24,7 @@ const KNOWN_CORE_DEBT = {
 
 /** Debt in signaling/, which its owner is reworking: the same rules as KNOWN_CORE_DEBT. */
 const KNOWN_SIGNALING_DEBT = {
-  longFunctions: [
-    'signaling/server.ts:startSignalingServer', // 169 lines
-  ],
+  longFunctions: [] as string[],
 };
 
 const MAX_FUNCTION_LINES = 80;
