@@ -8,7 +8,7 @@
 //   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
 //   Membership.load(storage, q)           the view persisted under meta 'membership'
 //   .view  .save()
-//   isChange(x), MAX_CHANGES
+//   isChange(x), MAX_CHANGES, MAX_SEQ
 //
 // Why a history and not a member list: views must merge deterministically between any two nodes,
 // whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
@@ -42,6 +42,12 @@ export type MemberState = 'member' | 'left' | 'removed';
 
 /** A history this long is refused from peers: rooms are tabs, not datacenters. */
 export const MAX_CHANGES = 10_000;
+/**
+ * Seqs keep headroom below 2^53 (2^40 changes is 35 years at 1,000 a second): a peer's change at the
+ * edge of the safe integers would leave the next change unnumberable, refused by every peer, and
+ * histories different forever. Peers' changes above it are refused, and propose never goes past it.
+ */
+export const MAX_SEQ = 2 ** 40;
 const META = 'membership';
 const KIND_RANK: Record<ChangeKind, number> = { join: 0, leave: 1, remove: 2 };
 const STATE: Record<ChangeKind, MemberState> = { join: 'member', leave: 'left', remove: 'removed' };
@@ -83,6 +89,7 @@ export class MembershipView {
 
   propose(kind: ChangeKind, node: NodeId, by: NodeId): Change {
     const seq = (this.sorted.at(-1)?.seq ?? 0) + 1;
+    if (seq > MAX_SEQ) throw new RangeError(`membership: seq ${seq} would pass MAX_SEQ (${MAX_SEQ})`);
     const change: Change = { node, kind, seq, by };
     this.merge([change]);
     return change;
@@ -180,7 +187,8 @@ export function isChange(x: unknown): x is Change {
     (kind === 'join' || kind === 'leave' || kind === 'remove') &&
     typeof seq === 'number' &&
     Number.isSafeInteger(seq) &&
-    seq > 0
+    seq > 0 &&
+    seq <= MAX_SEQ
   );
 }
 

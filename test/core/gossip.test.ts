@@ -2,7 +2,7 @@
 // 'gossip', 'gossip-state' and 'handoff' validators in core/messages.ts.
 import { describe, expect, it } from 'vitest';
 import { Gossip, type GossipMessage } from '../../src/core/gossip';
-import { MAX_CHANGES, MembershipView, type Change } from '../../src/core/membership';
+import { MAX_CHANGES, MAX_SEQ, MembershipView, type Change } from '../../src/core/membership';
 import { decode, encode, type Message } from '../../src/core/messages';
 import { VirtualClock } from '../../src/sim/clock';
 import { seededRandom } from '../../src/sim/random';
@@ -304,6 +304,8 @@ describe('messages: gossip, gossip-state and handoff validators', () => {
     ['gossip with negative id', { type: 'gossip', id: -1, digest: 'x' }, 'bad-gossip'],
     ['gossip without id', { type: 'gossip', digest: 'x' }, 'bad-gossip'],
     ['gossip-state with a change of seq 0', { type: 'gossip-state', id: 0, changes: [{ ...change, seq: 0 }], reply: true }, 'bad-gossip-state'],
+    ['gossip-state with a change at seq 2^53 - 1', { type: 'gossip-state', id: 0, changes: [change, { ...change, seq: Number.MAX_SAFE_INTEGER }], reply: true }, 'bad-gossip-state'],
+    ['gossip-state with a change past MAX_SEQ', { type: 'gossip-state', id: 0, changes: [{ ...change, seq: MAX_SEQ + 1 }], reply: true }, 'bad-gossip-state'],
     ['gossip-state with an unknown kind', { type: 'gossip-state', id: 0, changes: [change, { ...change, kind: 'evict' }], reply: true }, 'bad-gossip-state'],
     ['gossip-state with a long node id', { type: 'gossip-state', id: 0, changes: [{ ...change, node: 'n'.repeat(65) }], reply: true }, 'bad-gossip-state'],
     ['gossip-state with a null change', { type: 'gossip-state', id: 0, changes: [null], reply: true }, 'bad-gossip-state'],
@@ -322,6 +324,24 @@ describe('messages: gossip, gossip-state and handoff validators', () => {
   it('rejects a gossip-state of more than MAX_CHANGES changes', () => {
     const changes = Array.from({ length: MAX_CHANGES + 1 }, (_, i) => ({ ...change, seq: i + 1 }));
     expect(decode(raw({ type: 'gossip-state', id: 0, changes, reply: false }))).toEqual({ ok: false, reason: 'bad-gossip-state' });
+  });
+
+  it('a change at the edge of the safe integers never gets in, so every view can still number its next change', () => {
+    // Regression: seq 2^53 - 1 was accepted, the next change could not be numbered, and peers
+    // refused it, so histories differed forever.
+    const net = new Net();
+    const a = net.add('a', baseHistory(2));
+    const b = net.add('b', baseHistory(2));
+    const poisoned = { type: 'gossip-state', id: 0, changes: [...a.view.changes(), join('z', Number.MAX_SAFE_INTEGER)], reply: false };
+    const d = decode(raw(poisoned));
+    expect(d.ok).toBe(false);
+    expect(b.view.changes()).toHaveLength(2);
+    const next = b.view.propose('leave', 'n1', 'n1');
+    expect(next.seq).toBe(3);
+    b.gossip.push('a');
+    net.clock.runUntilIdle();
+    expect(a.view.has(next)).toBe(true);
+    expect(a.view.digest).toBe(b.view.digest);
   });
 
   it('rejects non-messages with a reason', () => {
