@@ -5,10 +5,10 @@
 //   new MembershipView(q, changes?)       pure; merges and derives members and the ring
 //   .merge(changes): boolean              true when anything new arrived
 //   .propose(kind, node, by): Change      a new change, ordered after everything this view knows
-//   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
+//   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)  .maxSeq
 //   Membership.load(storage, q)           the view persisted under meta 'membership'
 //   .view  .save()
-//   isChange(x), MAX_CHANGES, MAX_SEQ
+//   isChange(x), MAX_CHANGES, MAX_SEQ, MAX_MEMBERS
 //
 // Why a history and not a member list: views must merge deterministically between any two nodes,
 // whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
@@ -20,25 +20,32 @@
 // Why the ring is a fold over that order: strategy 3 moves as little as possible from the previous
 // ring (ring.assign), so the ring depends on the order of joins, not only on who is a member. Folding
 // the same ordered history gives the same ring bit for bit on every node. A change that arrives late
-// but sorts early refolds from its position; that can move partitions again, but every node ends at
-// the same ring once their histories are equal, which is what gossip guarantees.
+// but sorts early refolds from the start; that can move partitions again, but every node ends at the
+// same ring once their histories are equal, which is what gossip guarantees. Each change costs O(1)
+// plus one ring assignment when it changes the member set (membership-fold.ts).
 
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import { murmur3, utf8 } from './hash';
-import { assign, type Ring } from './ring';
+import {
+  applyChange,
+  applyRing,
+  chainChange,
+  chainDigest,
+  changeKey,
+  emptyChain,
+  emptyFold,
+  emptyRingFold,
+  type Chain,
+  type Change,
+  type ChangeKind,
+  type Fold,
+  type MemberState,
+  type RingFold,
+} from './membership-fold';
+import type { Ring } from './ring';
 
-export type ChangeKind = 'join' | 'leave' | 'remove';
-export interface Change {
-  /** The member the change is about. */
-  readonly node: NodeId;
-  readonly kind: ChangeKind;
-  /** Lamport order: one more than the highest seq the proposer knew. */
-  readonly seq: number;
-  /** Who proposed it (the node itself for join and leave). */
-  readonly by: NodeId;
-}
-export type MemberState = 'member' | 'left' | 'removed';
+export type { Change, ChangeKind, MemberState } from './membership-fold';
+export { MAX_MEMBERS } from './membership-fold';
 
 /** A history this long is refused from peers: rooms are tabs, not datacenters. */
 export const MAX_CHANGES = 10_000;
@@ -50,48 +57,37 @@ export const MAX_CHANGES = 10_000;
 export const MAX_SEQ = 2 ** 40;
 const META = 'membership';
 const KIND_RANK: Record<ChangeKind, number> = { join: 0, leave: 1, remove: 2 };
-const STATE: Record<ChangeKind, MemberState> = { join: 'member', leave: 'left', remove: 'removed' };
 
 export class MembershipView {
+  /** The history, in order. */
   private sorted: Change[] = [];
   private readonly keys = new Set<string>();
-  /** Rings after each prefix of `sorted` (index i: after change i); valid below `dirtyFrom`. */
-  private rings: Array<Ring | undefined> = [];
-  private states: Array<ReadonlyMap<NodeId, MemberState>> = [];
-  private dirtyFrom = 0;
-  private cachedDigest: string | undefined;
+  /** Three folds of sorted[0 .. their cursor): states, ring, digest chain. */
+  private f: Fold = emptyFold();
+  private folded = 0;
+  private r: RingFold = emptyRingFold();
+  private ringed = 0;
+  private chain: Chain = emptyChain();
+  private chained = 0;
 
   constructor(
     readonly q: number,
     changes: readonly Change[] = [],
   ) {
-    this.merge(changes);
+    this.insert(changes);
   }
 
   /** Adds what this view lacks; true when anything was new. */
   merge(changes: readonly Change[]): boolean {
-    let first = Infinity;
-    for (const c of changes) {
-      const k = changeKey(c);
-      if (this.keys.has(k)) continue;
-      this.keys.add(k);
-      const at = insertionIndex(this.sorted, c);
-      this.sorted.splice(at, 0, c);
-      first = Math.min(first, at);
-    }
-    if (first === Infinity) return false;
-    this.dirtyFrom = Math.min(this.dirtyFrom, first);
-    this.rings.length = this.dirtyFrom;
-    this.states.length = this.dirtyFrom;
-    this.cachedDigest = undefined;
-    return true;
+    return this.insert(changes);
   }
 
   propose(kind: ChangeKind, node: NodeId, by: NodeId): Change {
-    const seq = (this.sorted.at(-1)?.seq ?? 0) + 1;
+    const seq = this.maxSeq + 1;
+    // Never number past the bound peers accept: the change would be ours alone, forever.
     if (seq > MAX_SEQ) throw new RangeError(`membership: seq ${seq} would pass MAX_SEQ (${MAX_SEQ})`);
     const change: Change = { node, kind, seq, by };
-    this.merge([change]);
+    this.insert([change]);
     return change;
   }
 
@@ -103,59 +99,85 @@ export class MembershipView {
     return this.sorted;
   }
 
+  /** The highest seq known: a new change is numbered one above it. */
+  get maxSeq(): number {
+    return this.sorted.at(-1)?.seq ?? 0;
+  }
+
   /** Current members, sorted by id. */
   members(): NodeId[] {
-    const out: NodeId[] = [];
-    for (const [id, s] of this.state()) if (s === 'member') out.push(id);
-    return out.sort();
+    return [...this.fold().members].sort();
   }
 
   isMember(id: NodeId): boolean {
-    return this.state().get(id) === 'member';
+    return this.fold().members.has(id);
   }
 
-  /** The node's last change in the history; undefined if it never joined. */
+  /** The node's last change in the history; undefined if it never joined or was forgotten. */
   stateOf(id: NodeId): MemberState | undefined {
-    return this.state().get(id);
+    return this.fold().states.get(id)?.state;
   }
 
   /** The ring after the whole history; undefined while nobody has joined. */
   get ring(): Ring | undefined {
-    this.fold();
-    return this.rings.at(-1);
+    this.ringTo(this.sorted.length);
+    return this.r.ring;
   }
 
   /** Equal digests mean equal histories (up to hash collisions): gossip sends this first. */
   get digest(): string {
-    if (this.cachedDigest === undefined) {
-      const bytes = utf8(this.sorted.map(changeKey).join('\n'));
-      this.cachedDigest = `${this.sorted.length}:${murmur3(bytes, 1).toString(36)}:${murmur3(bytes, 2).toString(36)}`;
-    }
-    return this.cachedDigest;
+    this.chainTo(this.sorted.length);
+    return chainDigest(this.chain);
   }
 
-  private state(): ReadonlyMap<NodeId, MemberState> {
-    this.fold();
-    return this.states.at(-1) ?? new Map();
+  // --- internals ---------------------------------------------------------------------------------
+
+  private fold(): Fold {
+    this.foldTo(this.sorted.length);
+    return this.f;
   }
 
-  private fold(): void {
-    for (let i = this.dirtyFrom; i < this.sorted.length; i++) {
-      const c = this.sorted[i]!;
-      const prevStates = this.states[i - 1] ?? new Map<NodeId, MemberState>();
-      const prevRing = this.rings[i - 1];
-      const states = new Map(prevStates).set(c.node, STATE[c.kind]);
-      const wasMember = prevStates.get(c.node) === 'member';
-      let ring = prevRing;
-      if (wasMember !== (c.kind === 'join')) {
-        const members = [...states].filter(([, s]) => s === 'member').map(([id]) => id);
-        // A ring with no members keeps its last owners: nobody is left to move data to.
-        if (members.length > 0) ring = assign(prevRing, members, this.q);
-      }
-      this.states[i] = states;
-      this.rings[i] = ring;
+  private foldTo(k: number): void {
+    while (this.folded < k) applyChange(this.f, this.sorted[this.folded++]!);
+  }
+
+  private ringTo(k: number): void {
+    while (this.ringed < k) applyRing(this.r, this.sorted[this.ringed++]!, this.q);
+  }
+
+  private chainTo(k: number): void {
+    while (this.chained < k) chainChange(this.chain, this.sorted[this.chained++]!);
+  }
+
+  /** Back to the start; the next read folds the changes again. */
+  private refold(): void {
+    this.f = emptyFold();
+    this.r = emptyRingFold();
+    this.chain = emptyChain();
+    this.folded = this.ringed = this.chained = 0;
+  }
+
+  /** Adds new changes in order; true when any was new. O(n + m log m). */
+  private insert(changes: readonly Change[]): boolean {
+    const fresh: Change[] = [];
+    for (const c of changes) {
+      const k = changeKey(c);
+      if (this.keys.has(k)) continue;
+      this.keys.add(k);
+      fresh.push(c);
     }
-    this.dirtyFrom = this.sorted.length;
+    if (fresh.length === 0) return false;
+    fresh.sort(compare);
+    const first = fresh[0]!;
+    const last = this.sorted.at(-1);
+    if (last === undefined || compare(last, first) < 0) {
+      this.sorted.push(...fresh); // news usually sorts last: the fold just continues
+    } else {
+      const at = lowerBound(this.sorted, first);
+      this.sorted = mergeSorted(this.sorted, fresh);
+      if (at < Math.max(this.folded, this.ringed, this.chained)) this.refold();
+    }
+    return true;
   }
 }
 
@@ -200,10 +222,6 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function changeKey(c: Change): string {
-  return `${c.seq}\u0000${c.by}\u0000${c.node}\u0000${c.kind}`;
-}
-
 function compare(a: Change, b: Change): number {
   if (a.seq !== b.seq) return a.seq - b.seq;
   // Concurrent changes (same seq): a removal or leave wins over a join it did not see.
@@ -212,9 +230,24 @@ function compare(a: Change, b: Change): number {
   return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
 
-/** Where `c` goes in the sorted history; news usually sorts last, so search from the end. */
-function insertionIndex(sorted: readonly Change[], c: Change): number {
-  let i = sorted.length;
-  while (i > 0 && compare(sorted[i - 1]!, c) > 0) i--;
-  return i;
+/** The first index whose change sorts at or after `c`. */
+function lowerBound(sorted: readonly Change[], c: Change): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compare(sorted[mid]!, c) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function mergeSorted(a: readonly Change[], b: readonly Change[]): Change[] {
+  const out: Change[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(compare(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
