@@ -43,6 +43,8 @@ describe('membership: the fold costs O(1) per change plus one ring assignment pe
     // (Quadratic in the history, as before, would be n calls and n² / 2 ids: 50 million at 10,000.)
     expect(calls).toBeLessThanOrEqual(m);
     expect(ids).toBeLessThanOrEqual((m * (m + 1)) / 2);
+    // What the view keeps is bounded too: the history above its base.
+    expect(v.changes().length).toBeLessThanOrEqual(512);
   });
 
   it.each([1_000, 10_000])('%i changes of churn among 32 nodes: at most one assignment per change', (n) => {
@@ -56,7 +58,7 @@ describe('membership: the fold costs O(1) per change plus one ring assignment pe
 
   it('news merged one change at a time, reading the ring after each, folds each change once', () => {
     const history = churn(2_000);
-    const v = new MembershipView(256, []);
+    const v = new MembershipView(256, [], { compactAt: 4_000, forceAt: 4_000 });
     for (const c of history) {
       v.merge([c]);
       void v.ring;
@@ -66,7 +68,7 @@ describe('membership: the fold costs O(1) per change plus one ring assignment pe
   });
 
   it('what gossip reads (digest, members) assigns no ring at all', () => {
-    const v = new MembershipView(256, churn(400));
+    const v = new MembershipView(256, churn(400), { compactAt: 1_000, forceAt: 1_000 });
     void v.digest;
     void v.members();
     void v.isMember('n3');
