@@ -6,7 +6,8 @@
 //   fromBase(base): { fold, ringFold, chain }  to continue from
 //   beats(a, b): boolean         the total order on bases: higher seq, then higher chain hash
 //   isBase(x, q?): x is Base     validator for bases received from peers or read from storage
-//   MAX_DEPARTED, DEPARTED_WINDOW
+//   isSeq(x)  isNodeId(x)          range checks shared with the change validator
+//   MAX_SEQ, MAX_DEPARTED, DEPARTED_WINDOW
 //
 // The rule (see membership.ts for why it converges): a base at seq b stands for every change with
 // seq <= b. A view holds one base and the changes above it; a change at or below its base is not
@@ -80,10 +81,6 @@ export function beats(a: Base, b: Base | undefined): boolean {
   if (a.h1 !== b.h1) return a.h1 > b.h1;
   if (a.h2 !== b.h2) return a.h2 > b.h2;
   return a.count > b.count;
-}
-
-export function sameBase(a: Base | undefined, b: Base | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && !beats(a, b) && !beats(b, a));
 }
 
 /** Shape, ranges, counts and consistency; `q`, when given, must be the ring's. */
