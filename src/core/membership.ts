@@ -2,13 +2,15 @@
 //
 // Public API
 //   type Change = { node, kind: 'join'|'leave'|'remove', seq, by }
-//   new MembershipView(q, changes?)       pure; merges and derives members and the ring
-//   .merge(changes): boolean              true when anything new arrived
+//   new MembershipView(q, changes?, options?)   pure; merges and derives members and the ring
+//   .merge(changes, base?): boolean       true when anything new arrived
 //   .propose(kind, node, by): Change      a new change, ordered after everything this view knows
+//   .agree(peer)                          `peer` showed a digest equal to ours (gossip.ts calls it)
 //   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
-//   Membership.load(storage, q)           the view persisted under meta 'membership'
+//   .base  .baseSeq  .maxSeq  .self  .own
+//   Membership.load(storage, q, self?)    the view persisted under meta 'membership'
 //   .view  .save()
-//   isChange(x), MAX_CHANGES
+//   isChange(x), MAX_CHANGES, MAX_SEQ, MAX_MEMBERS
 //
 // Why a history and not a member list: views must merge deterministically between any two nodes,
 // whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
@@ -20,135 +22,307 @@
 // Why the ring is a fold over that order: strategy 3 moves as little as possible from the previous
 // ring (ring.assign), so the ring depends on the order of joins, not only on who is a member. Folding
 // the same ordered history gives the same ring bit for bit on every node. A change that arrives late
-// but sorts early refolds from its position; that can move partitions again, but every node ends at
-// the same ring once their histories are equal, which is what gossip guarantees.
+// but sorts early refolds from the base; that can move partitions again, but every node ends at the
+// same ring once their histories are equal, which is what gossip guarantees. Each change costs O(1)
+// plus one ring assignment when it changes the member set (membership-fold.ts).
+//
+// Compaction: a room lives for months and every tab adds a join and a removal, so the prefix of the
+// history is folded into a base (membership-base.ts) and dropped. The rule:
+//   - A view is (base, changes above base.seq). Of two bases the higher (seq, chain hash) wins; a view
+//     that adopts a base drops its changes at or below it, and no change at or below the base is taken
+//     in. The state is therefore a function of (the winning base, the set of changes above it): merge
+//     is still commutative, associative and idempotent, so views converge to one ring, and since the
+//     digest is a hash chain over the history (the base keeps the chain at its cut), views that hold
+//     the same history digest the same wherever they cut it.
+//   - A view compacts up to seq b only when every other member has shown it a digest equal to its own
+//     while its highest seq was >= b (`agree`), and keeps the newest changes (`keep`, and always the
+//     newest seq, which a concurrent change may still share). Every member
+//     then holds every change at or below b, and numbers its next change above b, so no member's
+//     change is ever dropped. What can be dropped is a change numbered at or below a base by a node
+//     that did not know it: a newcomer's first join (seq 1) or a long-gone node's stale proposals.
+//     A view re-proposes its own dropped join, numbered after the base (so a newcomer still gets in),
+//     and drops the rest: stale facts about a ring that has moved on.
+//   - Past `forceAt` changes a view compacts without agreement (a member down for hours with
+//     auto-removal off): the history stays bounded, at the price that changes that member made and
+//     nobody saw may be dropped when it returns (its own join is re-proposed as above).
 
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import { murmur3, utf8 } from './hash';
-import { assign, type Ring } from './ring';
+import { beats, fromBase, isBase, isNodeId, isSeq, MAX_SEQ, toBase, type Base } from './membership-base';
+import {
+  applyChange,
+  applyRing,
+  chainChange,
+  chainDigest,
+  changeKey,
+  emptyChain,
+  emptyFold,
+  emptyRingFold,
+  MAX_MEMBERS,
+  type Chain,
+  type Change,
+  type ChangeKind,
+  type Fold,
+  type MemberState,
+  type RingFold,
+} from './membership-fold';
+import type { Ring } from './ring';
 
-export type ChangeKind = 'join' | 'leave' | 'remove';
-export interface Change {
-  /** The member the change is about. */
-  readonly node: NodeId;
-  readonly kind: ChangeKind;
-  /** Lamport order: one more than the highest seq the proposer knew. */
-  readonly seq: number;
-  /** Who proposed it (the node itself for join and leave). */
-  readonly by: NodeId;
-}
-export type MemberState = 'member' | 'left' | 'removed';
+export type { Change, ChangeKind, MemberState } from './membership-fold';
+export type { Base } from './membership-base';
+export { MAX_MEMBERS } from './membership-fold';
+export { MAX_SEQ } from './membership-base';
 
-/** A history this long is refused from peers: rooms are tabs, not datacenters. */
-export const MAX_CHANGES = 10_000;
+/**
+ * The most changes one gossip message may carry: a view compacts long before it holds this many.
+ * (MAX_SEQ, re-exported above: seqs keep headroom below 2^53, so that a peer's change at the edge of
+ * the safe integers can never leave the next change unnumberable; propose never goes past it.)
+ */
+export const MAX_CHANGES = 1024;
 const META = 'membership';
 const KIND_RANK: Record<ChangeKind, number> = { join: 0, leave: 1, remove: 2 };
-const STATE: Record<ChangeKind, MemberState> = { join: 'member', leave: 'left', remove: 'removed' };
+
+export interface ViewOptions {
+  /** This node's id; otherwise the proposer of the first `propose` (node.ts always proposes as itself). */
+  self?: NodeId;
+  base?: Base;
+  /** The last change this node proposed about itself (persisted: it re-proposes a dropped join). */
+  own?: Change;
+  /** Changes kept above the base when compacting. Default 32. */
+  keep?: number;
+  /** Compact, once every member agrees, when holding more changes than this. Default 128. */
+  compactAt?: number;
+  /** Compact without agreement past this many changes. Default 512 (below MAX_CHANGES). */
+  forceAt?: number;
+}
 
 export class MembershipView {
+  private baseState: Base | undefined;
+  /** The changes above the base, in order. */
   private sorted: Change[] = [];
   private readonly keys = new Set<string>();
-  /** Rings after each prefix of `sorted` (index i: after change i); valid below `dirtyFrom`. */
-  private rings: Array<Ring | undefined> = [];
-  private states: Array<ReadonlyMap<NodeId, MemberState>> = [];
-  private dirtyFrom = 0;
-  private cachedDigest: string | undefined;
+  /** Three folds of the base and sorted[0 .. their cursor): states, ring, digest chain. */
+  private f: Fold = emptyFold();
+  private folded = 0;
+  private r: RingFold = emptyRingFold();
+  private ringed = 0;
+  private chain: Chain = emptyChain();
+  private chained = 0;
+  /** Per peer: our highest seq when it last showed us our own digest. */
+  private readonly agreed = new Map<NodeId, number>();
+  private ownChange: Change | undefined;
+  private selfId: NodeId | undefined;
+  private readonly keep: number;
+  private readonly compactAt: number;
+  private readonly forceAt: number;
 
   constructor(
     readonly q: number,
     changes: readonly Change[] = [],
+    options: ViewOptions = {},
   ) {
-    this.merge(changes);
+    this.selfId = options.self;
+    this.ownChange = options.own;
+    this.keep = Math.max(1, options.keep ?? 32);
+    this.compactAt = Math.max(this.keep, options.compactAt ?? 128);
+    this.forceAt = Math.max(this.compactAt, Math.min(options.forceAt ?? 512, MAX_CHANGES - 1));
+    if (options.base !== undefined && isBase(options.base, q)) this.adopt(options.base);
+    this.insert(changes);
+    this.compactIfDue();
   }
 
-  /** Adds what this view lacks; true when anything was new. */
-  merge(changes: readonly Change[]): boolean {
-    let first = Infinity;
-    for (const c of changes) {
-      const k = changeKey(c);
-      if (this.keys.has(k)) continue;
-      this.keys.add(k);
-      const at = insertionIndex(this.sorted, c);
-      this.sorted.splice(at, 0, c);
-      first = Math.min(first, at);
+  /**
+   * Adds what this view lacks: the base if it wins over ours, and the changes above the base.
+   * True when anything was new. Gossip decides beforehand how much of a peer's state to offer here.
+   */
+  merge(changes: readonly Change[], base?: Base): boolean {
+    let news = false;
+    if (base !== undefined && base.ring?.q !== undefined && base.ring.q !== this.q) base = undefined;
+    if (base !== undefined && beats(base, this.baseState)) {
+      this.adopt(base);
+      news = true;
     }
-    if (first === Infinity) return false;
-    this.dirtyFrom = Math.min(this.dirtyFrom, first);
-    this.rings.length = this.dirtyFrom;
-    this.states.length = this.dirtyFrom;
-    this.cachedDigest = undefined;
+    if (this.insert(changes)) news = true;
+    if (!news) return false;
+    this.compactIfDue();
+    this.restoreOwnJoin();
     return true;
   }
 
   propose(kind: ChangeKind, node: NodeId, by: NodeId): Change {
-    const seq = (this.sorted.at(-1)?.seq ?? 0) + 1;
+    const seq = this.maxSeq + 1;
+    // Never number past the bound peers accept: the change would be ours alone, forever.
+    if (seq > MAX_SEQ) throw new RangeError(`membership: seq ${seq} is past MAX_SEQ (${MAX_SEQ})`);
     const change: Change = { node, kind, seq, by };
-    this.merge([change]);
+    this.selfId ??= by;
+    if (node === by && by === this.selfId) this.ownChange = change;
+    this.insert([change]);
+    this.compactIfDue();
     return change;
   }
 
+  /** `peer` sent a digest equal to ours: it holds everything we hold, up to our highest seq. */
+  agree(peer: NodeId): void {
+    this.agreed.set(peer, Math.max(this.agreed.get(peer) ?? 0, this.maxSeq));
+    // Only members' agreement counts; forget the peers that are gone (tabs come and go for months).
+    if (this.agreed.size > 2 * MAX_MEMBERS) for (const [p] of this.agreed) if (!this.isMember(p)) this.agreed.delete(p);
+    this.compactIfDue();
+  }
+
+  /** Whether `change` is among the changes held above the base. */
   has(change: Change): boolean {
     return this.keys.has(changeKey(change));
   }
 
+  /** The changes above the base, in order. */
   changes(): readonly Change[] {
     return this.sorted;
   }
 
+  get base(): Base | undefined {
+    return this.baseState;
+  }
+
+  /** Every change at or below this seq is folded into the base (0 without one). */
+  get baseSeq(): number {
+    return this.baseState?.seq ?? 0;
+  }
+
+  /** The highest seq known, base included: a new change is numbered one above it. */
+  get maxSeq(): number {
+    return Math.max(this.baseSeq, this.sorted.at(-1)?.seq ?? 0);
+  }
+
+  get self(): NodeId | undefined {
+    return this.selfId;
+  }
+
+  /** The last change this node proposed about itself. */
+  get own(): Change | undefined {
+    return this.ownChange;
+  }
+
   /** Current members, sorted by id. */
   members(): NodeId[] {
-    const out: NodeId[] = [];
-    for (const [id, s] of this.state()) if (s === 'member') out.push(id);
-    return out.sort();
+    return [...this.fold().members].sort();
   }
 
   isMember(id: NodeId): boolean {
-    return this.state().get(id) === 'member';
+    return this.fold().members.has(id);
   }
 
-  /** The node's last change in the history; undefined if it never joined. */
+  /** The node's last change in the history; undefined if it never joined or was forgotten. */
   stateOf(id: NodeId): MemberState | undefined {
-    return this.state().get(id);
+    return this.fold().states.get(id)?.state;
   }
 
   /** The ring after the whole history; undefined while nobody has joined. */
   get ring(): Ring | undefined {
-    this.fold();
-    return this.rings.at(-1);
+    this.ringTo(this.sorted.length);
+    return this.r.ring;
   }
 
   /** Equal digests mean equal histories (up to hash collisions): gossip sends this first. */
   get digest(): string {
-    if (this.cachedDigest === undefined) {
-      const bytes = utf8(this.sorted.map(changeKey).join('\n'));
-      this.cachedDigest = `${this.sorted.length}:${murmur3(bytes, 1).toString(36)}:${murmur3(bytes, 2).toString(36)}`;
-    }
-    return this.cachedDigest;
+    this.chainTo(this.sorted.length);
+    return chainDigest(this.chain);
   }
 
-  private state(): ReadonlyMap<NodeId, MemberState> {
-    this.fold();
-    return this.states.at(-1) ?? new Map();
+  // --- internals ---------------------------------------------------------------------------------
+
+  private fold(): Fold {
+    this.foldTo(this.sorted.length);
+    return this.f;
   }
 
-  private fold(): void {
-    for (let i = this.dirtyFrom; i < this.sorted.length; i++) {
-      const c = this.sorted[i]!;
-      const prevStates = this.states[i - 1] ?? new Map<NodeId, MemberState>();
-      const prevRing = this.rings[i - 1];
-      const states = new Map(prevStates).set(c.node, STATE[c.kind]);
-      const wasMember = prevStates.get(c.node) === 'member';
-      let ring = prevRing;
-      if (wasMember !== (c.kind === 'join')) {
-        const members = [...states].filter(([, s]) => s === 'member').map(([id]) => id);
-        // A ring with no members keeps its last owners: nobody is left to move data to.
-        if (members.length > 0) ring = assign(prevRing, members, this.q);
-      }
-      this.states[i] = states;
-      this.rings[i] = ring;
+  private foldTo(k: number): void {
+    while (this.folded < k) applyChange(this.f, this.sorted[this.folded++]!);
+  }
+
+  private ringTo(k: number): void {
+    while (this.ringed < k) applyRing(this.r, this.sorted[this.ringed++]!, this.q);
+  }
+
+  private chainTo(k: number): void {
+    while (this.chained < k) chainChange(this.chain, this.sorted[this.chained++]!);
+  }
+
+  /** Back to the base; the next read folds the changes again. */
+  private refold(): void {
+    const start = this.baseState === undefined ? undefined : fromBase(this.baseState);
+    this.f = start?.fold ?? emptyFold();
+    this.r = start?.ringFold ?? emptyRingFold();
+    this.chain = start?.chain ?? emptyChain();
+    this.folded = this.ringed = this.chained = 0;
+  }
+
+  private adopt(base: Base): void {
+    this.baseState = base;
+    let drop = 0;
+    while (drop < this.sorted.length && this.sorted[drop]!.seq <= base.seq) this.keys.delete(changeKey(this.sorted[drop++]!));
+    this.sorted = this.sorted.slice(drop);
+    this.refold();
+  }
+
+  /** Adds new changes above the base in order; true when any was new. O(n + m log m). */
+  private insert(changes: readonly Change[]): boolean {
+    const fresh: Change[] = [];
+    for (const c of changes) {
+      if (c.seq <= this.baseSeq) continue; // folded into the base already, or too late for it
+      const k = changeKey(c);
+      if (this.keys.has(k)) continue;
+      this.keys.add(k);
+      fresh.push(c);
     }
-    this.dirtyFrom = this.sorted.length;
+    if (fresh.length === 0) return false;
+    fresh.sort(compare);
+    const first = fresh[0]!;
+    const last = this.sorted.at(-1);
+    if (last === undefined || compare(last, first) < 0) {
+      this.sorted.push(...fresh); // news usually sorts last: the fold just continues
+    } else {
+      const at = lowerBound(this.sorted, first);
+      this.sorted = mergeSorted(this.sorted, fresh);
+      if (at < Math.max(this.folded, this.ringed, this.chained)) this.refold();
+    }
+    return true;
+  }
+
+  private compactIfDue(): void {
+    const n = this.sorted.length;
+    if (n <= this.compactAt) return;
+    // The newest seq stays above the base: a change concurrent with it (same seq) may still come.
+    let upTo = Math.min(this.sorted[n - this.keep - 1]!.seq, this.maxSeq - 1);
+    if (n <= this.forceAt) upTo = Math.min(upTo, this.agreedByAll());
+    if (upTo > this.baseSeq) this.compact(upTo);
+  }
+
+  /** The highest seq every other member is known to hold; 0 if one of them has not shown it. */
+  private agreedByAll(): number {
+    const self = this.selfId;
+    if (self === undefined || !this.isMember(self)) return 0;
+    let min = Infinity;
+    for (const m of this.fold().members) if (m !== self) min = Math.min(min, this.agreed.get(m) ?? 0);
+    return min;
+  }
+
+  /** Folds every change with seq <= upTo into a new base. */
+  private compact(upTo: number): void {
+    const k = upperBoundSeq(this.sorted, upTo);
+    if (Math.max(this.folded, this.ringed, this.chained) > k) this.refold();
+    this.foldTo(k);
+    this.ringTo(k);
+    this.chainTo(k);
+    this.adopt(toBase(this.f, this.r.ring, this.chain, upTo));
+  }
+
+  /** Our own join was dropped below a base it was not folded into: join again, numbered after it. */
+  private restoreOwnJoin(): void {
+    const own = this.ownChange;
+    const self = this.selfId;
+    if (own?.kind !== 'join' || self === undefined || own.seq > this.baseSeq) return;
+    if (this.isMember(self) || this.maxSeq >= MAX_SEQ) return;
+    this.propose('join', self, self);
   }
 }
 
@@ -159,14 +333,26 @@ export class Membership {
     readonly view: MembershipView,
   ) {}
 
-  static async load(storage: Storage, q: number): Promise<Membership> {
+  /** `self`, when given, is this node's id (otherwise the view learns it from its first proposal). */
+  static async load(storage: Storage, q: number, self?: NodeId): Promise<Membership> {
     const saved = await storage.getMeta(META);
-    const list = isObject(saved) && Array.isArray(saved.changes) ? saved.changes : [];
-    return new Membership(storage, new MembershipView(q, (list as unknown[]).filter(isChange)));
+    const rec: Record<string, unknown> = isObject(saved) ? saved : {};
+    const list = Array.isArray(rec.changes) ? (rec.changes as unknown[]) : [];
+    const view = new MembershipView(q, list.filter(isChange), {
+      base: isBase(rec.base, q) ? rec.base : undefined,
+      self: self ?? (isNodeId(rec.self) ? rec.self : undefined),
+      own: isChange(rec.own) ? rec.own : undefined,
+    });
+    return new Membership(storage, view);
   }
 
   save(): Promise<void> {
-    return this.storage.putMeta(META, { changes: this.view.changes() as unknown as Json });
+    const { view } = this;
+    const rec: Record<string, unknown> = { changes: view.changes() };
+    if (view.base !== undefined) rec.base = view.base;
+    if (view.self !== undefined) rec.self = view.self;
+    if (view.own !== undefined) rec.own = view.own;
+    return this.storage.putMeta(META, rec as unknown as Json);
   }
 }
 
@@ -174,26 +360,11 @@ export class Membership {
 export function isChange(x: unknown): x is Change {
   if (!isObject(x)) return false;
   const { node, kind, seq, by } = x;
-  return (
-    isId(node) &&
-    isId(by) &&
-    (kind === 'join' || kind === 'leave' || kind === 'remove') &&
-    typeof seq === 'number' &&
-    Number.isSafeInteger(seq) &&
-    seq > 0
-  );
-}
-
-function isId(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= 64;
+  return isNodeId(node) && isNodeId(by) && (kind === 'join' || kind === 'leave' || kind === 'remove') && isSeq(seq);
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function changeKey(c: Change): string {
-  return `${c.seq}\u0000${c.by}\u0000${c.node}\u0000${c.kind}`;
 }
 
 function compare(a: Change, b: Change): number {
@@ -204,9 +375,36 @@ function compare(a: Change, b: Change): number {
   return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
 
-/** Where `c` goes in the sorted history; news usually sorts last, so search from the end. */
-function insertionIndex(sorted: readonly Change[], c: Change): number {
-  let i = sorted.length;
-  while (i > 0 && compare(sorted[i - 1]!, c) > 0) i--;
-  return i;
+/** The first index whose change sorts at or after `c`. */
+function lowerBound(sorted: readonly Change[], c: Change): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compare(sorted[mid]!, c) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many changes have seq <= `seq`. */
+function upperBoundSeq(sorted: readonly Change[], seq: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function mergeSorted(a: readonly Change[], b: readonly Change[]): Change[] {
+  const out: Change[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(compare(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }

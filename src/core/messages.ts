@@ -16,6 +16,7 @@ import type { AaeMessage } from './antientropy';
 import type { GossipMessage } from './gossip';
 import type { ReapItem } from './reaper';
 import { isChange, MAX_CHANGES } from './membership';
+import { isBase } from './membership-base';
 
 /** A serialized sibling set (versions.toJson); validated by versions.fromJson where it is used. */
 export type SetJson = Json;
@@ -121,8 +122,14 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     m.items.every((x) => isObject(x) && isKey(x.key) && isDigest(x.digest)),
   aae: (m) => isId(m.x) && isId(m.p) && typeof m.init === 'boolean' && isObject(m.payload),
   gossip: (m) => isDigest(m.digest) && (m.ack === undefined || m.ack === true),
+  // At most MAX_CHANGES changes, seqs within MAX_SEQ, and a base (membership-base.ts) checked in depth:
+  // its counts, ranges, sorted unique ids, and a ring owned by its members.
   'gossip-state': (m) =>
-    Array.isArray(m.changes) && m.changes.length <= MAX_CHANGES && m.changes.every(isChange) && typeof m.reply === 'boolean',
+    Array.isArray(m.changes) &&
+    m.changes.length <= MAX_CHANGES &&
+    m.changes.every(isChange) &&
+    typeof m.reply === 'boolean' &&
+    (m.base === undefined || isBase(m.base)),
 };
 
 function isText(x: unknown, max: number): x is string {

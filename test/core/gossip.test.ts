@@ -1,8 +1,8 @@
 // Tests for core/gossip.ts (push-pull gossip of membership histories, paper §4.8.1) and for the
 // 'gossip', 'gossip-state' and 'handoff' validators in core/messages.ts.
 import { describe, expect, it } from 'vitest';
-import { Gossip, type GossipMessage } from '../../src/core/gossip';
-import { MAX_CHANGES, MembershipView, type Change } from '../../src/core/membership';
+import { admit, Gossip, MAX_NEW_MEMBERS, MAX_SEQ_JUMP, MAX_STRANGER_CHANGES, type GossipMessage } from '../../src/core/gossip';
+import { MAX_CHANGES, MAX_SEQ, MembershipView, type Change, type ViewOptions } from '../../src/core/membership';
 import { decode, encode, type Message } from '../../src/core/messages';
 import { VirtualClock } from '../../src/sim/clock';
 import { seededRandom } from '../../src/sim/random';
@@ -31,8 +31,8 @@ class Net {
   readonly log: Sent[] = [];
   private readonly random = seededRandom(42);
 
-  add(id: NodeId, changes: readonly Change[] = []): Peer {
-    const peer: Peer = { id, view: new MembershipView(Q, changes), gossip: undefined as unknown as Gossip, news: 0 };
+  add(id: NodeId, changes: readonly Change[] = [], options?: ViewOptions): Peer {
+    const peer: Peer = { id, view: new MembershipView(Q, changes, options), gossip: undefined as unknown as Gossip, news: 0 };
     peer.gossip = new Gossip({
       clock: this.clock,
       random: this.random.fork(id),
@@ -304,6 +304,8 @@ describe('messages: gossip, gossip-state and handoff validators', () => {
     ['gossip with negative id', { type: 'gossip', id: -1, digest: 'x' }, 'bad-gossip'],
     ['gossip without id', { type: 'gossip', digest: 'x' }, 'bad-gossip'],
     ['gossip-state with a change of seq 0', { type: 'gossip-state', id: 0, changes: [{ ...change, seq: 0 }], reply: true }, 'bad-gossip-state'],
+    ['gossip-state with a change at seq 2^53 - 1', { type: 'gossip-state', id: 0, changes: [change, { ...change, seq: Number.MAX_SAFE_INTEGER }], reply: true }, 'bad-gossip-state'],
+    ['gossip-state with a change past MAX_SEQ', { type: 'gossip-state', id: 0, changes: [{ ...change, seq: MAX_SEQ + 1 }], reply: true }, 'bad-gossip-state'],
     ['gossip-state with an unknown kind', { type: 'gossip-state', id: 0, changes: [change, { ...change, kind: 'evict' }], reply: true }, 'bad-gossip-state'],
     ['gossip-state with a long node id', { type: 'gossip-state', id: 0, changes: [{ ...change, node: 'n'.repeat(65) }], reply: true }, 'bad-gossip-state'],
     ['gossip-state with a null change', { type: 'gossip-state', id: 0, changes: [null], reply: true }, 'bad-gossip-state'],
@@ -324,10 +326,175 @@ describe('messages: gossip, gossip-state and handoff validators', () => {
     expect(decode(raw({ type: 'gossip-state', id: 0, changes, reply: false }))).toEqual({ ok: false, reason: 'bad-gossip-state' });
   });
 
+  it('a change at the edge of the safe integers never gets in, so every view can still number its next change', () => {
+    // Regression: seq 2^53 - 1 was accepted, the next change could not be numbered, and peers
+    // refused it, so histories differed forever.
+    const net = new Net();
+    const a = net.add('a', baseHistory(2));
+    const b = net.add('b', baseHistory(2));
+    const poisoned = { type: 'gossip-state', id: 0, changes: [...a.view.changes(), join('z', Number.MAX_SAFE_INTEGER)], reply: false };
+    const d = decode(raw(poisoned));
+    expect(d.ok).toBe(false);
+    expect(b.view.changes()).toHaveLength(2);
+    const next = b.view.propose('leave', 'n1', 'n1');
+    expect(next.seq).toBe(3);
+    b.gossip.push('a');
+    net.clock.runUntilIdle();
+    expect(a.view.has(next)).toBe(true);
+    expect(a.view.digest).toBe(b.view.digest);
+  });
+
   it('rejects non-messages with a reason', () => {
     expect(decode('{not json')).toEqual({ ok: false, reason: 'bad-json' });
     expect(decode('[]')).toEqual({ ok: false, reason: 'no-type' });
     expect(decode(raw({ type: 'gossip-push', id: 0 }))).toEqual({ ok: false, reason: 'unknown-type' });
     expect(decode(raw({ type: 'gossip', id: 0, digest: 'x' }), 10)).toEqual({ ok: false, reason: 'too-large' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Bounded work per message (regression: one 104 KiB message of 2,000 joins from a non-member spread
+// to every node, stalled each about 1.1 s, and was persisted).
+
+/** A room of `k` members whose peer ids are their node ids, each knowing all of them. */
+function room(net: Net, k: number, options?: ViewOptions): Peer[] {
+  return ids(k).map((id) => net.add(id, baseHistory(k), { self: id, ...options }));
+}
+
+const state = (changes: Change[], extra: Partial<GossipMessage> = {}): GossipMessage =>
+  ({ type: 'gossip-state', id: 0, changes, reply: false, ...extra }) as GossipMessage;
+
+describe('gossip: what one message may do', () => {
+  it('2,000 joins in one message are refused at the door (more than MAX_CHANGES)', () => {
+    const flood = Array.from({ length: 2_000 }, (_, i) => join(`fake${i}`, 6 + i));
+    expect(MAX_CHANGES).toBeLessThan(2_000);
+    expect(decode(JSON.stringify({ type: 'gossip-state', id: 0, changes: flood, reply: false }))).toEqual({ ok: false, reason: 'bad-gossip-state' });
+  });
+
+  it(`a non-member's 1,000 joins: at most MAX_STRANGER_CHANGES (${MAX_STRANGER_CHANGES}) get in, its own first, and no more spread`, () => {
+    const net = new Net();
+    const members = room(net, 5);
+    const flood = [...Array.from({ length: 999 }, (_, i) => join(`fake${i}`, 6 + i)), join('evil', 1_005)];
+    const msg = state(flood);
+    expect(decode(encode(msg as Message)).ok).toBe(true);
+    members[0]!.gossip.handle('evil', msg);
+    const v = members[0]!.view;
+    expect(v.isMember('evil')).toBe(true);
+    expect(v.members().length).toBe(5 + MAX_STRANGER_CHANGES);
+    expect(members[0]!.gossip.refused).toBe(1_000 - MAX_STRANGER_CHANGES);
+    for (const p of members) p.gossip.start();
+    expect(net.clock.runUntil(() => net.converged(), { maxTime: 30 * INTERVAL })).toBe(true);
+    for (const p of members) expect(p.view.members().length).toBe(5 + MAX_STRANGER_CHANGES);
+    for (const p of members) p.gossip.stop();
+  });
+
+  it(`from a member, at most MAX_NEW_MEMBERS (${MAX_NEW_MEMBERS}) new members a message; the rest come in later exchanges`, () => {
+    const net = new Net();
+    const [a, b] = room(net, 2);
+    // b's side of a partition grew by 150 tabs that a never heard of.
+    const grown = Array.from({ length: 150 }, (_, i) => join(`tab${i}`, 3 + i));
+    b!.view.merge(grown);
+    a!.gossip.handle('n1', state([...b!.view.changes()]));
+    expect(a!.view.members().length).toBe(2 + MAX_NEW_MEMBERS);
+    a!.gossip.start();
+    b!.gossip.start();
+    expect(net.clock.runUntil(() => net.converged(), { maxTime: 20 * INTERVAL })).toBe(true);
+    expect(a!.view.members()).toEqual(b!.view.members());
+    expect(a!.view.members()).toHaveLength(152);
+    a!.gossip.stop();
+    b!.gossip.stop();
+  });
+
+  it('a view that has learnt nothing yet (a newcomer) takes a stranger’s state, up to the new-member limit', () => {
+    const fresh = new MembershipView(Q, [join('me', 1)]);
+    const taken = admit(fresh, 'peer', { changes: Array.from({ length: 100 }, (_, i) => join(`m${i}`, i + 1)) });
+    expect(taken.changes).toHaveLength(MAX_NEW_MEMBERS);
+    expect(taken.refused).toBe(100 - MAX_NEW_MEMBERS);
+  });
+
+  it('a change numbered more than MAX_SEQ_JUMP above everything known is refused', () => {
+    const v = new MembershipView(Q, baseHistory(3));
+    const far = join('far', 3 + MAX_SEQ_JUMP + 1);
+    const near = join('near', 3 + MAX_SEQ_JUMP);
+    const taken = admit(v, 'n0', { changes: [...v.changes(), far, near] });
+    expect(taken.changes).toEqual([near]);
+    expect(taken.refused).toBe(1);
+  });
+
+  it('a base is taken from a member that has a better one, never from a stranger', () => {
+    const ahead = new MembershipView(Q, Array.from({ length: 40 }, (_, i) => join(`n${i % 4}`, i + 1)).concat([join('n4', 41)]), { keep: 4, compactAt: 4, forceAt: 4 });
+    expect(ahead.base).toBeDefined();
+    const behind = new MembershipView(Q, baseHistory(5));
+    expect(admit(behind, 'stranger', { changes: [...ahead.changes()], base: ahead.base }).base).toBeUndefined();
+    expect(admit(behind, 'n1', { changes: [...ahead.changes()], base: ahead.base }).base).toEqual(ahead.base);
+    const merged = admit(behind, 'n1', { changes: [...ahead.changes()], base: ahead.base });
+    behind.merge(merged.changes, merged.base);
+    expect(behind.digest).toBe(ahead.digest);
+    expect(behind.ring).toEqual(ahead.ring);
+  });
+});
+
+describe('gossip: compaction in a gossiping room', () => {
+  it('equal digests are agreement: a busy room compacts by itself and every view stays equal', () => {
+    const net = new Net();
+    const members = room(net, 4);
+    for (const p of members) p.gossip.start();
+    for (let i = 0; i < 400; i++) {
+      // A tab joins through a member and, a little later, that member removes it.
+      const p = members[(i >> 1) % 4]!;
+      p.view.propose(i % 2 ? 'remove' : 'join', `tab${i >> 1}`, i % 2 ? p.id : `tab${i >> 1}`);
+      net.clock.advance(INTERVAL / 2);
+    }
+    expect(net.clock.runUntil(() => net.converged(), { maxTime: 30 * INTERVAL })).toBe(true);
+    net.clock.advance(10 * INTERVAL); // a few more rounds of agreement
+    for (const p of members) {
+      expect(p.view.baseSeq).toBeGreaterThan(0);
+      expect(p.view.changes().length).toBeLessThanOrEqual(128);
+      expect(p.view.members()).toEqual(ids(4));
+      expect(p.view.ring).toEqual(members[0]!.view.ring);
+    }
+    expect(members[0]!.view.digest.startsWith('404:')).toBe(true);
+    for (const p of members) p.gossip.stop();
+  });
+
+  it.each([
+    ['the newcomer', 'speaks first'],
+    ['a member', 'speaks first'],
+  ])('a newcomer joins a room that compacted long ago (%s %s)', (who) => {
+    const net = new Net();
+    const members = room(net, 3, { keep: 4, compactAt: 8 });
+    for (let i = 0; i < 30; i++) members[0]!.view.propose(i % 2 ? 'leave' : 'join', 'x', 'x');
+    for (const p of members) p.gossip.start();
+    expect(net.clock.runUntil(() => net.converged() && members.every((p) => p.view.baseSeq > 1), { maxTime: 30 * INTERVAL })).toBe(true);
+    const newcomer = net.add('new', []);
+    newcomer.view.propose('join', 'new', 'new'); // seq 1: it knows nothing yet
+    if (who === 'the newcomer') newcomer.gossip.push('n1');
+    else members[1]!.gossip.push('new');
+    newcomer.gossip.start();
+    expect(net.clock.runUntil(() => net.converged(), { maxTime: 30 * INTERVAL })).toBe(true);
+    for (const p of [...members, newcomer]) {
+      expect(p.view.members()).toEqual(['n0', 'n1', 'n2', 'new']);
+      expect(p.view.ring).toEqual(newcomer.view.ring);
+    }
+    expect(newcomer.view.own!.seq).toBeGreaterThan(newcomer.view.baseSeq);
+    for (const p of net.peers.values()) p.gossip.stop();
+  });
+});
+
+describe('messages: gossip-state with a base', () => {
+  const v = new MembershipView(Q, Array.from({ length: 12 }, (_, i) => join(`n${i % 3}`, i + 1)), { keep: 2, compactAt: 2, forceAt: 2 });
+
+  it('round-trips a state with a base', () => {
+    expect(v.base).toBeDefined();
+    const msg: Message = { type: 'gossip-state', id: 0, changes: [...v.changes()], reply: true, base: v.base! };
+    expect(decode(encode(msg))).toEqual({ ok: true, msg });
+  });
+
+  it.each([
+    ['a base that is not an object', 'base'],
+    ['a base with a seq past MAX_SEQ', { ...v.base!, seq: MAX_SEQ + 1 }],
+    ['a base whose ring a non-member owns', { ...v.base!, nodes: v.base!.nodes.slice(1) }],
+  ])('rejects %s', (_name, base) => {
+    expect(decode(JSON.stringify({ type: 'gossip-state', id: 0, changes: [], reply: true, base }))).toEqual({ ok: false, reason: 'bad-gossip-state' });
   });
 });

@@ -2,7 +2,7 @@
 // from it, and its persistence (paper §4.8.1).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isChange, Membership, MembershipView, type Change, type ChangeKind, type MemberState } from '../../src/core/membership';
+import { isChange, MAX_SEQ, Membership, MembershipView, type Change, type ChangeKind, type MemberState } from '../../src/core/membership';
 import { movedPartitions, ownershipCounts, type Ring } from '../../src/core/ring';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import type { NodeId } from '../../src/ports/transport';
@@ -296,6 +296,15 @@ describe('membership: propose', () => {
     );
   });
 
+  it('never numbers a change past MAX_SEQ: at the bound it throws and the view is unchanged', () => {
+    const v = new MembershipView(Q, [ch('a', 'join', 1), ch('b', 'join', MAX_SEQ - 1)]);
+    expect(v.propose('join', 'c', 'c').seq).toBe(MAX_SEQ);
+    const before = snapshot(v);
+    expect(() => v.propose('leave', 'a', 'a')).toThrow(RangeError);
+    expect(snapshot(v)).toEqual(before);
+    for (const c of v.changes()) expect(isChange(c)).toBe(true);
+  });
+
   it('on an empty view the first change has seq 1', () => {
     const v = new MembershipView(Q);
     expect(v.propose('join', 'a', 'a')).toEqual({ node: 'a', kind: 'join', seq: 1, by: 'a' });
@@ -359,7 +368,7 @@ describe('membership: isChange', () => {
   it('accepts well-formed changes', () => {
     expect(isChange(good)).toBe(true);
     expect(isChange({ ...good, kind: 'leave' })).toBe(true);
-    expect(isChange({ ...good, kind: 'remove', seq: Number.MAX_SAFE_INTEGER })).toBe(true);
+    expect(isChange({ ...good, kind: 'remove', seq: MAX_SEQ })).toBe(true);
     expect(isChange({ ...good, node: 'x'.repeat(64), by: 'y'.repeat(64) })).toBe(true);
   });
 
@@ -377,6 +386,8 @@ describe('membership: isChange', () => {
     ['NaN seq', { ...good, seq: NaN }],
     ['infinite seq', { ...good, seq: Infinity }],
     ['unsafe seq', { ...good, seq: 2 ** 53 }],
+    ['the largest safe integer as seq (no room for the next change)', { ...good, seq: Number.MAX_SAFE_INTEGER }],
+    ['a seq just past MAX_SEQ', { ...good, seq: MAX_SEQ + 1 }],
     ['string seq', { ...good, seq: '1' }],
     ['empty node', { ...good, node: '' }],
     ['long node id', { ...good, node: 'x'.repeat(65) }],
