@@ -106,7 +106,8 @@ export interface NodeStats {
   latencyMs: { put: LatencySummary; get: LatencySummary };
   hints: { pending: number; stored: number; delivered: number };
   repairs: { read: number };
-  membership: { members: number; changes: number; gossipRounds: number; ringChanges: number };
+  /** `refused`: changes in peers' gossip not taken in, over the per-message limits (gossip.ts). */
+  membership: { members: number; changes: number; gossipRounds: number; ringChanges: number; refused: number };
   transfer: { moved: number; copied: number; partitionsPending: number };
   antiEntropy: AntiEntropyStats;
   /** Tombstone reaping; `epoch` is the actor epoch this node mints under (actor.ts). */

@@ -62,7 +62,7 @@ export class DynamoCore {
     const full = { ...DEFAULT_CONFIG, ...config };
     checkQuorum('r', full.r, full.n);
     checkQuorum('w', full.w, full.n);
-    const membership = await Membership.load(deps.storage, full.q);
+    const membership = await Membership.load(deps.storage, full.q, deps.id);
     const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id));
     await node.parts.hints.load();
     await node.parts.minted.load();
@@ -171,7 +171,7 @@ export class DynamoCore {
     return {
       ...c,
       hints: { pending: hints.count(), ...this.counters.hints },
-      membership: { members: this.view.members().length, changes: this.view.changes().length, gossipRounds: gossip.rounds, ringChanges: this.counters.ringChanges },
+      membership: { members: this.view.members().length, changes: this.view.changes().length, gossipRounds: gossip.rounds, ringChanges: this.counters.ringChanges, refused: gossip.refused },
       transfer: transfers.stats(),
       antiEntropy: aae.stats(),
       reaping: { ...reaper.stats(), epoch: this.actor.epoch },
