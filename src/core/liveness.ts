@@ -137,6 +137,7 @@ export class Liveness {
     s.link = true;
     s.lastHeard = now;
     s.hidden = false;
+    s.probe = 0;
     this.clear(s);
     // A new peer learns at once that this tab is hidden (a visible tab's first ping says nothing new).
     if (this.hidden) this.ping(peer);
