@@ -172,7 +172,8 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   /** Drops the link (the core found it dead); the initiator reconnects as after any failure. */
   disconnect(peer: NodeId): void {
     const link = this.links.get(peer);
-    if (link && !this.closed) this.linkFailed(link);
+    // A link still connecting is not the one found dead: leave it be.
+    if (link?.up && !this.closed) this.linkFailed(link);
   }
 
   async close(): Promise<void> {
