@@ -14,6 +14,7 @@ import type { Json } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import type { AaeMessage } from './antientropy';
 import type { GossipMessage } from './gossip';
+import type { LivenessMessage } from './liveness';
 import type { ReapItem } from './reaper';
 import { isChange, MAX_CHANGES } from './membership';
 
@@ -47,7 +48,9 @@ export type Message =
   /** Membership gossip (gossip.ts); not requests, so `id` is 0. */
   | GossipMessage
   /** One step of a Merkle exchange (antientropy.ts); the payload is checked in depth there. */
-  | AaeMessage;
+  | AaeMessage
+  /** Heartbeats (liveness.ts); `id` is 0. */
+  | LivenessMessage;
 
 export type ErrorName = 'QuorumError' | 'ValidationError' | 'StorageFullError' | 'ClosedError' | 'Error';
 export type MessageType = Message['type'];
@@ -107,6 +110,8 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
   gossip: (m) => isDigest(m.digest) && (m.ack === undefined || m.ack === true),
   'gossip-state': (m) =>
     Array.isArray(m.changes) && m.changes.length <= MAX_CHANGES && m.changes.every(isChange) && typeof m.reply === 'boolean',
+  ping: (m) => m.hidden === undefined || typeof m.hidden === 'boolean',
+  pong: (m) => m.hidden === undefined || typeof m.hidden === 'boolean',
 };
 
 function isObject(x: unknown): x is Obj {

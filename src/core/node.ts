@@ -34,7 +34,7 @@ import { encodeContext, decodeContext, emptyContext, type Context } from './cont
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from './errors';
 import { Actor } from './actor';
 import { AntiEntropy } from './antientropy';
-import { autoRemovals, FailureDetector } from './failure';
+import { autoRemovals, Liveness } from './liveness';
 import { Gossip, type GossipMessage } from './gossip';
 import { HintStore } from './handoff';
 import { partitionOf } from './hash';
@@ -86,8 +86,8 @@ export class DynamoCore {
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly latency = { put: new LatencyLog(), get: new LatencyLog() };
   private readonly delivering = new Set<NodeId>();
-  /** Up / suspect / down per peer, from transport events and request timeouts. */
-  private readonly failures: FailureDetector;
+  /** Up / suspect / down per peer: heartbeats, link events, request timeouts (liveness.ts). */
+  private readonly failures: Liveness;
   private readonly gossip: Gossip;
   private readonly transfers: Transfers;
   private readonly minted: MintLog;
@@ -101,7 +101,6 @@ export class DynamoCore {
   /** Forwarded puts seen lately, by sender and request id: a duplicated message must not mint twice. */
   private readonly forwarded = new Set<string>();
   private cancelTick: () => void = () => {};
-  private lastTick: number;
   private closed = false;
   private leaving = false;
   private counters = {
@@ -121,14 +120,16 @@ export class DynamoCore {
   ) {
     this.id = deps.id;
     this.config = config;
-    this.transport = deps.transport;
+    const send = (to: NodeId, msg: Message) => this.reply(to, msg);
+    this.failures = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange: () => this.listeners.members.emit() });
+    // Sends go through it: a link busy with other messages needs no heartbeat.
+    this.transport = this.failures.transport;
     // Every key write passes through here, so the Merkle trees follow it whatever path made it.
     this.storage = tracked(deps.storage, config.q, (key, p, value) => {
       this.aae.stored(key, p, value);
       if (value !== undefined) this.transfers.noteWrite(p);
     });
     this.clock = deps.clock;
-    this.lastTick = deps.clock.now();
     this.replica = new ReplicaStore(this.storage, config.q, config.versioning);
     this.hints = new HintStore(this.storage, config.versioning.merge);
     this.minted = new MintLog(this.storage, config.versioning.merge, () => actor.epoch);
@@ -163,16 +164,9 @@ export class DynamoCore {
       forget: () => this.forget(),
       notify: (to, items) => this.reply(to, { type: 'reaped', id: 0, items }),
     });
-    this.failures = new FailureDetector(deps.clock, config);
     // Request ids start at a random point so that a restarted node does not reuse its last life's ids
     // while peers still remember them (duplicate detection of forwarded puts keys on them).
-    this.requests = new Requests(deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => {
-      this.failures.timedOut(peer);
-      if (this.failures.status(peer) === 'up') return;
-      // Probe at once: any answer clears the suspicion (the gossip round would take a while to pick it).
-      this.gossip.push(peer);
-      this.listeners.members.emit();
-    });
+    this.requests = new Requests(deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => this.failures.timedOut(peer));
     this.listeners = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
     this.gossip = new Gossip({
       clock: deps.clock,
@@ -256,6 +250,16 @@ export class DynamoCore {
       status: id === this.id ? 'up' : this.failures.status(id),
       tokens: ring ? partitionsOf(ring, id) : [],
     }));
+  }
+
+  /** Tells peers whether this tab is hidden: they then allow it longer silences (liveness.ts). */
+  setHidden(hidden: boolean): void {
+    this.failures.setHidden(hidden);
+  }
+
+  /** Peers whose tab said it is hidden. */
+  hiddenPeers(): NodeId[] {
+    return this.failures.hiddenPeers();
   }
 
   /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
@@ -368,6 +372,7 @@ export class DynamoCore {
     if (this.closed) return;
     this.closed = true;
     this.cancelTick();
+    this.failures.stop();
     this.gossip.stop();
     this.aae.stop();
     for (const u of this.unsubscribe) u();
@@ -390,6 +395,7 @@ export class DynamoCore {
       }),
     );
     for (const p of t.peers()) this.peerUp(p);
+    this.failures.start();
     this.gossip.start();
     if (this.config.antiEntropy) this.aae.start();
     this.scheduleTick();
@@ -666,6 +672,9 @@ export class DynamoCore {
         return this.aae.handle(from, msg);
       case 'reaped':
         return this.reaper.noticed(msg.items);
+      case 'ping':
+      case 'pong':
+        return this.failures.handle(from, msg);
       default:
         if (!this.requests.reply(from, msg)) this.drop('unmatched-reply');
     }
@@ -732,16 +741,12 @@ export class DynamoCore {
     const every = Math.min(this.config.handoffIntervalMs, this.config.transferIntervalMs);
     this.cancelTick = this.clock.setTimer(every, () => {
       if (this.closed) return;
-      this.tick(every);
+      this.tick();
       this.scheduleTick();
     });
   }
 
-  private tick(every: number): void {
-    const now = this.clock.now();
-    // A timer this late means the machine slept (or the tab was frozen): peers did not fail meanwhile.
-    if (now - this.lastTick > every * 10 + 10_000) this.failures.resetDownTimes();
-    this.lastTick = now;
+  private tick(): void {
     for (const owner of this.hints.owners()) {
       if (!this.view.isMember(owner)) void this.adoptHints(owner).catch(() => undefined);
       else if (this.healthy(owner)) this.deliverHints(owner);
@@ -751,7 +756,7 @@ export class DynamoCore {
     this.autoRemove();
   }
 
-  /** Removes members down longer than autoRemoveAfterMs (failure.ts says who may, and whom). */
+  /** Removes members down longer than autoRemoveAfterMs (liveness.ts says who may, and whom). */
   private autoRemove(): void {
     if (this.leaving) return;
     for (const m of autoRemovals(this.id, this.view.members(), this.failures, this.config.autoRemoveAfterMs)) {
