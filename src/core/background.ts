@@ -9,7 +9,7 @@
 
 import type { Clock } from '../ports/clock';
 import type { NodeId } from '../ports/transport';
-import { autoRemovals } from './failure';
+import { autoRemovals } from './liveness';
 import type { MembershipView } from './membership';
 import type { Counters } from './counters';
 import type { NodeConfig } from './node-config';
@@ -18,13 +18,13 @@ import type { Reaper } from './reaper';
 import type { ReplicaStore } from './replica';
 import type { Shipper } from './shipping';
 import type { Transfers } from './transfer';
-import type { FailureDetector } from './failure';
+import type { Liveness } from './liveness';
 
 export interface BackgroundDeps {
   self: NodeId;
   clock: Clock;
   config: NodeConfig;
-  parts: { hints: HintStore; replica: ReplicaStore; transfers: Transfers; reaper: Reaper; failures: FailureDetector; shipper: Shipper };
+  parts: { hints: HintStore; replica: ReplicaStore; transfers: Transfers; reaper: Reaper; liveness: Liveness; shipper: Shipper };
   counters: Counters;
   view(): MembershipView;
   hooks: { isClosed(): boolean; isLeaving(): boolean; propose(kind: 'remove', node: NodeId): Promise<void> };
@@ -32,17 +32,14 @@ export interface BackgroundDeps {
 
 export class Background {
   private cancel: () => void = () => {};
-  private lastTick: number;
 
-  constructor(private readonly deps: BackgroundDeps) {
-    this.lastTick = deps.clock.now();
-  }
+  constructor(private readonly deps: BackgroundDeps) {}
 
   start(): void {
     const every = Math.min(this.deps.config.handoffIntervalMs, this.deps.config.transferIntervalMs);
     this.cancel = this.deps.clock.setTimer(every, () => {
       if (this.deps.hooks.isClosed()) return;
-      this.tick(every);
+      this.tick();
       this.start();
     });
   }
@@ -66,15 +63,11 @@ export class Background {
     }
   }
 
-  private tick(every: number): void {
-    const { parts, config, clock, view } = this.deps;
-    const now = clock.now();
-    // A timer this late means the machine slept (or the tab was frozen): peers did not fail meanwhile.
-    if (now - this.lastTick > every * 10 + 10_000) parts.failures.resetDownTimes();
-    this.lastTick = now;
+  private tick(): void {
+    const { parts, config, view } = this.deps;
     for (const owner of parts.hints.owners()) {
       if (!view().isMember(owner)) void this.adoptHints(owner).catch(() => undefined);
-      else if (parts.failures.healthy(owner)) this.deliverHints(owner);
+      else if (parts.liveness.healthy(owner)) this.deliverHints(owner);
     }
     if (parts.transfers.pending() > 0) void parts.transfers.run();
     if (config.antiEntropy && config.tombstoneGraceMs > 0 && parts.reaper.due()) void parts.reaper.round().catch(() => undefined);
@@ -85,7 +78,7 @@ export class Background {
   private autoRemove(): void {
     const { self, parts, config, view, hooks } = this.deps;
     if (hooks.isLeaving()) return;
-    for (const m of autoRemovals(self, view().members(), parts.failures, config.autoRemoveAfterMs)) {
+    for (const m of autoRemovals(self, view().members(), parts.liveness, config.autoRemoveAfterMs)) {
       void hooks.propose('remove', m).catch(() => undefined);
     }
   }

@@ -45,6 +45,10 @@ export async function dispatch(from: NodeId, msg: Message, ctx: DispatchContext)
       return aae.handle(from, msg);
     case 'reaped':
       return reaper.noticed(from, msg.items);
+    case 'ping':
+    case 'pong':
+      // Synchronously, from the message event: a hidden tab's timers are throttled, its events are not.
+      return ctx.parts.liveness.handle(from, msg);
     default:
       if (!requests.reply(from, msg)) ctx.counters.drop('unmatched-reply', from);
   }

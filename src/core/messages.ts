@@ -14,6 +14,7 @@ import type { Json } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import type { AaeMessage } from './antientropy';
 import type { GossipMessage } from './gossip';
+import type { LivenessMessage } from './liveness';
 import type { ReapItem } from './reaper';
 import { isChange, MAX_CHANGES } from './membership';
 import { isBase } from './membership-base';
@@ -51,7 +52,9 @@ export type Message =
   /** Membership gossip (gossip.ts); not requests, so `id` is 0. */
   | GossipMessage
   /** One step of a Merkle exchange (antientropy.ts); the payload is checked in depth there. */
-  | AaeMessage;
+  | AaeMessage
+  /** Heartbeats (liveness.ts); `id` is 0. */
+  | LivenessMessage;
 
 export type ErrorName = 'QuorumError' | 'ValidationError' | 'StorageFullError' | 'ClosedError' | 'Error';
 export type MessageType = Message['type'];
@@ -130,6 +133,8 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     m.changes.every(isChange) &&
     typeof m.reply === 'boolean' &&
     (m.base === undefined || isBase(m.base)),
+  ping: (m) => m.hidden === undefined || typeof m.hidden === 'boolean',
+  pong: (m) => m.hidden === undefined || typeof m.hidden === 'boolean',
 };
 
 function isText(x: unknown, max: number): x is string {

@@ -11,7 +11,7 @@ import { GetCoordinator } from './coordinate/get';
 import { Minter } from './coordinate/mint';
 import { PutCoordinator } from './coordinate/put';
 import type { Counters } from './counters';
-import { FailureDetector } from './failure';
+import { Liveness } from './liveness';
 import { Gossip } from './gossip';
 import { HintStore } from './handoff';
 import { Local } from './local';
@@ -22,6 +22,9 @@ import type { Ring } from './ring';
 import { ReplicaStore } from './replica';
 import { Reaper } from './reaper';
 import { Requests } from './requests';
+import { encode, type Message } from './messages';
+import type { GossipMessage } from './gossip';
+import type { NodeId } from '../ports/transport';
 import type { NodeHooks, Parts } from './parts';
 import { SHIPMENT_KEYS, Shipper } from './shipping';
 import { tracked } from './tracked-storage';
@@ -39,18 +42,16 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   p.replica = new ReplicaStore(p.storage, config.q, config.versioning);
   p.hints = new HintStore(p.storage, config.versioning.merge);
   p.minted = new MintLog(p.storage, config.versioning.merge, () => actor.epoch);
-  p.failures = new FailureDetector(deps.clock, config);
-  const health = { healthy: (id: string) => id === self || p.failures.healthy(id), reachable: (id: string) => id === self || p.failures.status(id) !== 'down' };
+  const send = (to: NodeId, msg: Message | GossipMessage) => void transport.send(to, encode(msg));
+  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange: () => hooks.emit('members') });
+  // Every send goes through it: a link busy with other messages needs no heartbeat.
+  const transport = p.liveness.transport;
+  p.transport = transport;
+  const health = { healthy: (id: string) => id === self || p.liveness.healthy(id), reachable: (id: string) => id === self || p.liveness.status(id) !== 'down' };
   p.placement = new Placement({ self, n: config.n, ring, health });
   // Request ids start at a random point so that a restarted node does not reuse its last life's ids
   // while peers still remember them (duplicate detection of forwarded puts keys on them).
-  p.requests = new Requests(deps.transport, deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => {
-    p.failures.timedOut(peer);
-    if (p.failures.status(peer) === 'up') return;
-    // Probe at once: any answer clears the suspicion (the gossip round would take a while to pick it).
-    p.gossip.push(peer);
-    hooks.emit('members');
-  });
+  p.requests = new Requests(transport, deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => p.liveness.timedOut(peer));
   p.shipper = new Shipper(hooks.ship);
   buildPaths(p, deps, config, counters, actor, hooks);
   buildServices(p, deps, config, ring, view, actor, hooks);
@@ -129,7 +130,7 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     newEpoch: () => hooks.newEpoch(),
     ring,
     wasRemoved: (id) => view().stateOf(id) === 'removed',
-    healthy: (id) => id !== self && p.failures.healthy(id),
+    healthy: (id) => id !== self && p.liveness.healthy(id),
     ship: hooks.ship,
     shipment: p.shipper.limits,
   });

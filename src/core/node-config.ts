@@ -7,6 +7,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport } from '../ports/transport';
 import type { AntiEntropyStats } from './antientropy';
 import type { LatencySummary } from './latency';
+import { DEFAULT_LIVENESS, type LivenessOptions } from './liveness';
 import type { ReaperStats } from './reaper';
 import { DVV, type Versioning } from './replica';
 import { DEFAULT_Q } from './ring';
@@ -19,7 +20,8 @@ export interface NodeDeps {
   random: Random;
 }
 
-export interface NodeConfig {
+/** Failure detection's knobs (heartbeats, silence, hidden tabs, suspicion) are liveness.ts's. */
+export interface NodeConfig extends LivenessOptions {
   n: number;
   r: number;
   w: number;
@@ -37,9 +39,6 @@ export interface NodeConfig {
   gossipIntervalMs: number;
   /** How often queued key transfers are retried (they also start at once on a ring change). */
   transferIntervalMs: number;
-  /** Unanswered requests in a row that make a peer suspect; suspect this long makes it down. */
-  suspectAfterTimeouts: number;
-  suspectDownAfterMs: number;
   /** Remove a member down this long; 0 never removes on its own. See the note in the README. */
   autoRemoveAfterMs: number;
   /** Anti-entropy: pause between two partition exchanges, and after a sweep of all; 0 pause = off. */
@@ -68,8 +67,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   autoJoin: true,
   gossipIntervalMs: 1000,
   transferIntervalMs: 1000,
-  suspectAfterTimeouts: 2,
-  suspectDownAfterMs: 5000,
+  ...DEFAULT_LIVENESS,
   autoRemoveAfterMs: 10 * 60_000,
   aaeGapMs: 50,
   aaeSweepPauseMs: 5000,

@@ -107,9 +107,19 @@ export class DynamoCore {
     const ring = this.view.ring;
     return this.view.members().map((id) => ({
       id,
-      status: id === this.id ? 'up' : this.parts.failures.status(id),
+      status: id === this.id ? 'up' : this.parts.liveness.status(id),
       tokens: ring ? partitionsOf(ring, id) : [],
     }));
+  }
+
+  /** Tells peers whether this tab is hidden: they then allow it longer silences (liveness.ts). */
+  setHidden(hidden: boolean): void {
+    this.parts.liveness.setHidden(hidden);
+  }
+
+  /** Peers whose tab said it is hidden. */
+  hiddenPeers(): NodeId[] {
+    return this.parts.liveness.hiddenPeers();
   }
 
   /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
@@ -187,8 +197,9 @@ export class DynamoCore {
   async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const { background, gossip, aae, requests, storage } = this.parts;
+    const { background, gossip, aae, requests, storage, liveness } = this.parts;
     background.stop();
+    liveness.stop();
     gossip.stop();
     aae.stop();
     for (const u of this.unsubscribe) u();
@@ -201,7 +212,7 @@ export class DynamoCore {
 
   private hooks(): NodeHooks {
     return {
-      send: (to, msg) => void this.transport.send(to, encode(msg)),
+      send: (to, msg) => void this.parts.transport.send(to, encode(msg)),
       emit: (event, key) => this.listeners[event].emit(key),
       viewChanged: () => this.viewChanged(),
       newEpoch: async () => {
@@ -217,17 +228,18 @@ export class DynamoCore {
 
   private attach(): void {
     const t = this.transport;
-    const { failures, requests, gossip, aae, background, transfers } = this.parts;
+    const { liveness, requests, gossip, aae, background, transfers } = this.parts;
     this.unsubscribe.push(
       t.onMessage((from, raw) => this.onMessage(from, raw)),
       t.onPeerUp((p) => this.peerUp(p)),
       t.onPeerDown((p) => {
-        failures.linkDown(p);
+        liveness.linkDown(p);
         requests.peerDown(p);
         this.listeners.members.emit();
       }),
     );
     for (const p of t.peers()) this.peerUp(p);
+    this.parts.liveness.start();
     gossip.start();
     if (this.config.antiEntropy) aae.start();
     background.start();
@@ -235,7 +247,7 @@ export class DynamoCore {
   }
 
   private peerUp(peer: NodeId): void {
-    this.parts.failures.linkUp(peer);
+    this.parts.liveness.linkUp(peer);
     // A new link is the fastest way for a joining node to learn the ring, and for the ring to learn it.
     this.parts.gossip.push(peer);
     this.listeners.members.emit();
@@ -247,8 +259,8 @@ export class DynamoCore {
     const decoded = decode(raw);
     if (!decoded.ok) return this.counters.drop(decoded.reason, from);
     this.counters.messages.received++;
-    this.parts.failures.heard(from);
-    const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.transport.send(from, encode(m)) };
+    this.parts.liveness.heard(from);
+    const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.parts.transport.send(from, encode(m)) };
     dispatch(from, decoded.msg, ctx).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
   }
 
@@ -292,7 +304,7 @@ export class DynamoCore {
     if (this.closed) throw new ClosedError('node stopped');
   }
 
-  /** Runs a client request on an open node, counting it, its latency and its failures by type. */
+  /** Runs a client request on an open node, counting it, its latency and its liveness by type. */
   private async track<T>(kind: 'put' | 'get' | 'delete', run: () => Promise<T>): Promise<T> {
     const started = this.clock.now();
     try {

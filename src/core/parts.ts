@@ -2,13 +2,13 @@
 // closures call back into node.ts with: the one shape node.ts, node-build.ts and background.ts share.
 
 import type { Storage } from '../ports/storage';
-import type { NodeId } from '../ports/transport';
+import type { NodeId, Transport } from '../ports/transport';
 import type { AntiEntropy } from './antientropy';
 import type { Background } from './background';
 import type { GetCoordinator } from './coordinate/get';
 import type { Minter } from './coordinate/mint';
 import type { PutCoordinator } from './coordinate/put';
-import type { FailureDetector } from './failure';
+import type { Liveness } from './liveness';
 import type { Gossip, GossipMessage } from './gossip';
 import type { HintStore } from './handoff';
 import type { Local } from './local';
@@ -25,11 +25,13 @@ import type { Transfers } from './transfer';
 
 /** The parts of a node, in construction order. */
 export interface Parts {
+  /** The transport every send goes through (liveness.ts counts sends on it). */
+  transport: Transport;
   storage: Storage;
   replica: ReplicaStore;
   hints: HintStore;
   minted: MintLog;
-  failures: FailureDetector;
+  liveness: Liveness;
   placement: Placement;
   requests: Requests;
   local: Local;

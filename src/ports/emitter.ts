@@ -45,6 +45,7 @@ export abstract class TransportEvents {
   protected readonly messages = new Listeners<[NodeId, string]>();
   protected readonly ups = new Listeners<[NodeId]>();
   protected readonly downs = new Listeners<[NodeId]>();
+  protected readonly hints = new Listeners<[NodeId]>();
 
   onMessage(fn: (from: NodeId, data: string) => void): Unsubscribe {
     return this.messages.add(fn);
@@ -55,10 +56,14 @@ export abstract class TransportEvents {
   onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
     return this.downs.add(fn);
   }
+  onPeerHint(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.hints.add(fn);
+  }
 
   protected clearListeners(): void {
     this.messages.clear();
     this.ups.clear();
     this.downs.clear();
+    this.hints.clear();
   }
 }

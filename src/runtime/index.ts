@@ -17,7 +17,7 @@ export async function startNode(options: StartOptions): Promise<DynamoNode> {
     openStorage: (room, nodeId) => openIdbStorage(idbName(room, nodeId)),
   });
   if (typeof document !== 'undefined') {
-    // Peers give a hidden tab more time before calling it down (see adapters/webrtc/transport.ts).
+    // Peers give a hidden tab more time before calling it down (see core/liveness.ts).
     const report = () => node.setHidden(document.visibilityState === 'hidden');
     document.addEventListener('visibilitychange', report);
     report();

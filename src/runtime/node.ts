@@ -186,10 +186,10 @@ class RuntimeNode implements DynamoNode {
     return this.core.seed(entries);
   }
   setHidden(hidden: boolean): void {
-    this.webrtc.setHidden(hidden);
+    this.core.setHidden(hidden);
   }
   hiddenPeers(): NodeId[] {
-    return this.webrtc.hiddenPeers();
+    return this.core.hiddenPeers();
   }
   stop(): Promise<void> {
     return this.core.stop();

@@ -4,7 +4,7 @@
 // Public API:
 //   new SimNetwork(clock: VirtualClock, random: Random, config?: Partial<SimNetworkConfig>)
 //   net.open(id)                  -> SimTransport (reopening an id crashes the previous transport first)
-//   net.crash(id)                 abrupt stop: no more sends or deliveries; peers see it down
+//   net.crash(id)                 abrupt stop: no more sends or deliveries; peers hear nothing
 //   net.isUp(id)                  -> boolean (an open, uncrashed transport exists for id)
 //   net.partition(groups)         nodes in different groups cannot talk (see "Partitions" below)
 //   net.isolate(id)               cuts id off from everyone, on top of the current partition
@@ -15,16 +15,26 @@
 //   net.trace()                   -> TraceEvent[] (oldest first; empty unless config.trace > 0)
 //   net.formatTrace(last?)        -> string, one event per line, for a failing run's report
 //
-// Defaults: minDelayMs 1, maxDelayMs 10, loss 0, duplicate 0, reorder false, detectMs 0, trace 0.
+// Defaults: minDelayMs 1, maxDelayMs 10, loss 0, duplicate 0, reorder false, reconnectMs 250, trace 0.
 //
 // Links. Two open nodes that can reach each other get a link: both transports report the other up
-// one link delay later (asynchronously, through the clock, like a real connection handshake). When a
-// partition, crash or close separates them, in-flight messages across the cut are dropped at once
-// (they carry the link's epoch, which the cut bumps), sends in the meantime are accepted and lost (the
-// sender does not know yet), and both sides get `onPeerDown` after `detectMs` (0 = at the next clock
-// step): failure detection takes time. Up and down strictly alternate per peer, and `peers()` lists
-// only announced peers. A transport that closes itself hears its own peers go down synchronously; a
-// crashed one hears nothing (a dead process observes nothing, and must not start new timers).
+// one link delay later (asynchronously, through the clock, like a real connection handshake). A
+// partition or a crash is silence, as on a real network: no event at all. Messages in flight across
+// the cut are dropped (they carry the pair's epoch, which the cut bumps), sends are accepted and lost,
+// and each side keeps its link until its own failure detection (core/liveness.ts, on heartbeats)
+// calls `disconnect`. A partition that heals before that finds the link still standing: messages
+// flow again. Only what a real adapter observes makes `onPeerDown`:
+//   - `disconnect(peer)`: this side hears down at once; the other side hears the channel close one
+//     link delay later if it can be reached (else it finds out by its own silence); and if the two
+//     can still reach each other the pair links again after `reconnectMs` (the WebRTC initiator's retry);
+//   - a clean close (`close()`, the node's stop): the closing side hears its peers go down at once, and
+//     each peer it can reach gets its goodbye one link delay later;
+//   - a new link between a pair reveals that the old one is gone: a side still holding the old one
+//     hears down, then up (a crashed node that restarted, or a pair that healed after one side
+//     dropped the link).
+// Up and down strictly alternate per peer, and `peers()` lists only announced peers. A crashed
+// transport hears nothing (a dead process observes nothing, and must not start new timers). The
+// simulator has no signaling server, so it gives no `onPeerHint`: every crash is found by silence.
 //
 // Partitions. `partition([[a, b], [c]])` puts a and b in one group, c in another; every node not
 // listed (including nodes opened later) forms one more group together. Groups replace any earlier
@@ -54,8 +64,8 @@ export interface LinkConfig {
 }
 
 export interface SimNetworkConfig extends LinkConfig {
-  /** Virtual ms between a cut and the `onPeerDown` it causes; 0 = at the next clock step. */
-  detectMs: number;
+  /** Virtual ms after a `disconnect` before two nodes that can reach each other link again. */
+  reconnectMs: number;
   /** Capacity of the trace ring buffer; 0 disables tracing (and its cost). */
   trace: number;
 }
@@ -71,7 +81,7 @@ export interface SimNetworkStats {
   duplicated: number;
 }
 
-export type TraceKind = 'send' | 'deliver' | 'lose' | 'cut-drop' | 'duplicate' | 'up' | 'down' | 'open' | 'close' | 'crash';
+export type TraceKind = 'send' | 'deliver' | 'lose' | 'cut-drop' | 'duplicate' | 'up' | 'down' | 'open' | 'close' | 'crash' | 'disconnect';
 
 export interface TraceEvent {
   time: number;
@@ -88,11 +98,11 @@ export const DEFAULT_SIM_NETWORK_CONFIG: Readonly<SimNetworkConfig> = Object.fre
   loss: 0,
   duplicate: 0,
   reorder: false,
-  detectMs: 0,
+  reconnectMs: 250,
   trace: 0,
 });
 
-const TRACE_KINDS: readonly TraceKind[] = ['send', 'deliver', 'lose', 'cut-drop', 'duplicate', 'up', 'down', 'open', 'close', 'crash'];
+const TRACE_KINDS: readonly TraceKind[] = ['send', 'deliver', 'lose', 'cut-drop', 'duplicate', 'up', 'down', 'open', 'close', 'crash', 'disconnect'];
 const K_SEND = 0;
 const K_DELIVER = 1;
 const K_LOSE = 2;
@@ -103,6 +113,7 @@ const K_DOWN = 6;
 const K_OPEN = 7;
 const K_CLOSE = 8;
 const K_CRASH = 9;
+const K_DISCONNECT = 10;
 
 /** One node id's place in the network; survives its transport's crash and reopen. */
 class SimNode {
@@ -114,20 +125,38 @@ class SimNode {
   constructor(readonly id: NodeId) {}
 }
 
-/** The undirected connection between two node ids: reachability and the up/down state machine. */
+/** The undirected connection between two node ids: reachability and the current link. */
 class Pair {
-  /** Bumped on every reachability change; messages and pending link-ups from an older epoch are void. */
+  /**
+   * Bumped on every reachability change and whenever a link is made or dropped: messages and
+   * pending link attempts from an older epoch are void.
+   */
   epoch = 0;
   /** Both ends open and in the same group. */
   reach = false;
-  /** An up was emitted (or is being emitted) and the matching down has not fired yet. */
-  connected = false;
-  /** Cut, but the ends have not been told yet (detectMs). Sends are accepted and lost meanwhile. */
-  pendingDown = false;
+  /** The current link's number (0: never linked); `live` until an end drops it, closes or crashes. */
+  conn = 0;
+  live = false;
+  /** The link number each end has announced (0: none); an end may hold a link the other dropped. */
+  heldByA = 0;
+  heldByB = 0;
   constructor(
     readonly a: SimNode,
     readonly b: SimNode,
   ) {}
+
+  held(node: SimNode): number {
+    return node === this.a ? this.heldByA : this.heldByB;
+  }
+
+  hold(node: SimNode, conn: number): void {
+    if (node === this.a) this.heldByA = conn;
+    else this.heldByB = conn;
+  }
+
+  other(node: SimNode): SimNode {
+    return node === this.a ? this.b : this.a;
+  }
 }
 
 /** A directed link a→b: its effective config and the FIFO watermark. */
@@ -157,6 +186,13 @@ interface LinkUp {
   epoch: number;
 }
 
+/** The end `node` of link `conn` hears it closed (a goodbye, or the channel torn down by the other end). */
+interface CloseNotice {
+  pair: Pair;
+  node: SimNode;
+  conn: number;
+}
+
 export class SimNetwork {
   private config: Readonly<SimNetworkConfig>;
   private readonly nodes = new Map<NodeId, SimNode>();
@@ -167,7 +203,7 @@ export class SimNetwork {
   // Shared callbacks, bound once, so scheduling a message allocates no closure.
   private readonly deliverFn = (m: InFlight) => this.deliver(m);
   private readonly linkUpFn = (u: LinkUp) => this.linkUp(u);
-  private readonly linkDownFn = (p: Pair) => this.linkDown(p);
+  private readonly closeNoticeFn = (n: CloseNotice) => this.closeNotice(n);
 
   constructor(
     private readonly clock: VirtualClock,
@@ -194,6 +230,13 @@ export class SimNetwork {
     const t = this.nodes.get(id)?.transport;
     if (!t) return;
     this.record(K_CRASH, id, '', 0);
+    const node = this.nodes.get(id) as SimNode;
+    // Its links die with it; the peers keep their ends until they notice the silence.
+    for (const pair of node.pairs) {
+      if (pair.held(node) === 0) continue;
+      pair.hold(node, 0);
+      this.dropLink(pair);
+    }
     this.detach(t);
     t.kill();
   }
@@ -278,7 +321,8 @@ export class SimNetwork {
     const link = from.out.get(to) as DirLink;
     this.counters.sent++;
     if (this.ring) this.record(K_SEND, from.id, to, data.length);
-    if (link.pair.pendingDown) return this.drop(K_CUT, link, data);
+    // The other end dropped the link, or cannot be reached: the sender does not know yet.
+    if (!link.pair.live || !link.pair.reach) return this.drop(K_CUT, link, data);
     const cfg = link.cfg;
     if (cfg.loss > 0 && this.random.next() < cfg.loss) return this.drop(K_LOSE, link, data);
     this.schedule(link, data, cfg);
@@ -289,10 +333,39 @@ export class SimNetwork {
     }
   }
 
-  /** @internal A transport closes itself: graceful for the caller, a cut for its peers. */
+  /** @internal A transport closes itself: it says goodbye to every peer it can reach. */
   closeTransport(t: SimTransport): void {
     this.record(K_CLOSE, t.self, '', 0);
+    const node = this.nodes.get(t.self);
+    if (!node || node.transport !== t) return;
+    for (const pair of node.pairs) {
+      if (pair.held(node) === 0) continue;
+      const conn = pair.conn;
+      const live = pair.live;
+      pair.hold(node, 0);
+      this.dropLink(pair);
+      if (live && pair.reach) this.notifyClose(pair, pair.other(node), conn);
+    }
     this.detach(t);
+  }
+
+  /**
+   * @internal `from` drops its link to `to` (it looks dead): the other end hears the close if it can
+   * be reached, and the pair links again after reconnectMs if they can still reach each other.
+   */
+  disconnect(from: SimNode, to: NodeId): void {
+    const peer = this.nodes.get(to) as SimNode;
+    const pair = from.out.get(to)?.pair as Pair;
+    const conn = pair.held(from);
+    if (conn === 0) return;
+    this.record(K_DISCONNECT, from.id, to, 0);
+    pair.hold(from, 0);
+    const live = pair.live && pair.conn === conn;
+    if (live) this.dropLink(pair);
+    this.denounce(from, peer);
+    if (!live || !pair.reach) return;
+    this.notifyClose(pair, peer, conn);
+    this.clock.scheduleAt(this.clock.now() + this.config.reconnectMs, this.linkUpFn, { pair, epoch: pair.epoch });
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -337,7 +410,7 @@ export class SimNetwork {
     this.updateReach(node.pairs);
   }
 
-  /** Re-evaluates reachability of `pairs`, scheduling link-ups and link-downs for the ones that changed. */
+  /** Re-evaluates reachability of `pairs`; a pair that can reach again tries to link one link delay later. */
   private updateReach(pairs: readonly Pair[]): void {
     for (const pair of pairs) {
       const reach = !!pair.a.transport && !!pair.b.transport && pair.a.group === pair.b.group;
@@ -347,39 +420,59 @@ export class SimNetwork {
       if (reach) {
         const link = pair.a.out.get(pair.b.id) as DirLink;
         this.clock.scheduleAt(this.clock.now() + this.delay(link.cfg), this.linkUpFn, { pair, epoch: pair.epoch });
-      } else if (pair.connected && !pair.pendingDown) {
-        pair.pendingDown = true;
-        this.clock.scheduleAt(this.clock.now() + this.config.detectMs, this.linkDownFn, pair);
       }
     }
   }
 
+  /** The current link is gone: what is in flight on it is void. The ends are told separately. */
+  private dropLink(pair: Pair): void {
+    pair.live = false;
+    pair.epoch++;
+  }
+
+  /** Makes a new link unless the current one stands; an end holding an older link hears it go first. */
   private linkUp({ pair, epoch }: LinkUp): void {
+    if (pair.epoch !== epoch || !pair.reach || this.stands(pair)) return;
+    const conn = ++pair.conn;
+    for (const [node, peer] of [[pair.a, pair.b], [pair.b, pair.a]] as const) {
+      if (pair.held(node) === 0) continue;
+      pair.hold(node, 0);
+      this.denounce(node, peer);
+    }
+    // A down listener may have changed the pair (closed its node, say): then this attempt is void.
     if (pair.epoch !== epoch || !pair.reach) return;
-    // A new connection reveals that the old one is gone, even before detection would have said so.
-    if (pair.pendingDown) this.linkDown(pair);
-    if (pair.connected || pair.epoch !== epoch) return;
-    pair.connected = true;
-    // Everything queued on the old connection was dropped, so FIFO need not wait behind it.
+    pair.live = true;
+    epoch = ++pair.epoch;
+    // Everything queued on the old link was dropped, so FIFO need not wait behind it.
     (pair.a.out.get(pair.b.id) as DirLink).lastAt = 0;
     (pair.b.out.get(pair.a.id) as DirLink).lastAt = 0;
     // A listener on one side may cut the link again; the other side is told only if it still stands.
-    this.announce(pair.a, pair.b);
-    if (pair.epoch === epoch) this.announce(pair.b, pair.a);
+    this.announce(pair, pair.a, pair.b, conn);
+    if (pair.epoch === epoch) this.announce(pair, pair.b, pair.a, conn);
   }
 
-  private announce(node: SimNode, peer: SimNode): void {
+  /** Both ends hold the current link, and it was not dropped. */
+  private stands(pair: Pair): boolean {
+    return pair.live && pair.heldByA === pair.conn && pair.heldByB === pair.conn;
+  }
+
+  private announce(pair: Pair, node: SimNode, peer: SimNode, conn: number): void {
     const t = node.transport;
-    if (!t || !t.announce(peer.id)) return;
-    this.record(K_UP, node.id, peer.id, 0);
+    if (!t) return;
+    pair.hold(node, conn);
+    if (t.announce(peer.id)) this.record(K_UP, node.id, peer.id, 0);
   }
 
-  private linkDown(pair: Pair): void {
-    if (!pair.pendingDown) return;
-    pair.pendingDown = false;
-    pair.connected = false;
-    this.denounce(pair.a, pair.b);
-    this.denounce(pair.b, pair.a);
+  /** Tells `node`, one link delay from now, that link `conn` closed (if it still holds it then). */
+  private notifyClose(pair: Pair, node: SimNode, conn: number): void {
+    const link = pair.other(node).out.get(node.id) as DirLink;
+    this.clock.scheduleAt(this.clock.now() + this.delay(link.cfg), this.closeNoticeFn, { pair, node, conn });
+  }
+
+  private closeNotice({ pair, node, conn }: CloseNotice): void {
+    if (pair.held(node) !== conn) return;
+    pair.hold(node, 0);
+    this.denounce(node, pair.other(node));
   }
 
   private denounce(node: SimNode, peer: SimNode): void {
@@ -453,12 +546,18 @@ export class SimTransport extends TransportEvents implements Transport {
     return Promise.resolve();
   }
 
+  /** Drops the link to `peer` (see the header): this side hears down now. */
+  disconnect(peer: NodeId): void {
+    if (!this.closed && this.announced.has(peer)) this.network.disconnect(this.node, peer);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.network.closeTransport(this);
     // The closing side learns at once that its links are gone, in announcement order.
-    for (const peer of [...this.announced]) this.denounce(peer);
+    const peers = [...this.announced];
+    this.network.closeTransport(this);
+    for (const peer of peers) this.denounce(peer);
   }
 
   /** @internal Crash: silently dead, listeners dropped so nothing runs on its behalf any more. */
@@ -546,6 +645,6 @@ function validate(c: Partial<SimNetworkConfig>): void {
   }
   prob('loss', c.loss);
   prob('duplicate', c.duplicate);
-  if (c.detectMs !== undefined && !(c.detectMs >= 0)) throw new RangeError(`detectMs must be >= 0, got ${c.detectMs}`);
+  if (c.reconnectMs !== undefined && !(c.reconnectMs >= 0)) throw new RangeError(`reconnectMs must be >= 0, got ${c.reconnectMs}`);
   if (c.trace !== undefined && !(Number.isInteger(c.trace) && c.trace >= 0)) throw new RangeError(`trace must be an integer >= 0, got ${c.trace}`);
 }

@@ -93,6 +93,33 @@ export function transportContract(name: string, makeHarness: () => Promise<Trans
       expect((await got)[1]).toBe('welcome back');
     });
 
+    it('disconnect drops a link: down here at once, then at the peer, and the pair links again', async () => {
+      const [a, b] = (await open('a', 'b')) as [Transport, Transport];
+      await linked([a, b]);
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const downs: NodeId[] = [];
+        const off = from.onPeerDown((p) => downs.push(p));
+        const downThere = waitFor(to.onPeerDown.bind(to), (p) => p === from.self, timeoutMs, `${to.self} hears the close`);
+        const upAgain = waitFor(from.onPeerUp.bind(from), (p) => p === to.self, timeoutMs, `${from.self} linked again`);
+        from.disconnect(to.self);
+        expect(downs).toEqual([to.self]);
+        expect(from.peers()).toEqual([]);
+        expect(from.send(to.self, 'after disconnect')).toBe(false);
+        from.disconnect(to.self); // no link: a no-op
+        expect(downs).toEqual([to.self]);
+        off();
+        await downThere;
+        await upAgain;
+        await linked([a, b]);
+        const got = waitFor<[string, string]>(to.onMessage.bind(to), () => true, timeoutMs, 'message on the new link');
+        await until(() => from.send(to.self, 'on the new link'), timeoutMs, 'link usable');
+        expect((await got)[1]).toBe('on the new link');
+      }
+    });
+
     it('keeps delivering when a message listener throws', async () => {
       const [a, b] = (await open('a', 'b')) as [Transport, Transport];
       await linked([a, b]);

@@ -14,7 +14,7 @@ transportContract('webrtc', async () => {
   const open: Transport[] = [];
   return {
     open: async (id) => {
-      const t = await openNodeTransport(url, name, id, { heartbeatMs: 250, deadAfterMs: 1500 });
+      const t = await openNodeTransport(url, name, id);
       open.push(t);
       return t;
     },

@@ -84,6 +84,29 @@ test('a crashed tab, which says no goodbye, is reported down within 5 s', async 
   expect(ms).toBeLessThan(5_000);
 });
 
+test('a tab that goes hidden tells its peers, stays up for them, and says when it is visible again', async ({ context }) => {
+  const room = freshRoom('hidden');
+  const a = await openTab(context, room);
+  const h = await openTab(context, room, '&node=tab-hidden');
+  await expectPeers(a, 1);
+  await expectPeers(h, 1);
+  // What the browser does when the tab goes to the background: the page's own listener reports it.
+  const visibility = (state: 'hidden' | 'visible') =>
+    h.evaluate((s) => {
+      Object.defineProperty(document, 'visibilityState', { value: s, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+  await visibility('hidden');
+  await expect.poll(() => a.evaluate(() => window.dynamo!.hiddenPeers())).toEqual(['tab-hidden']);
+  // Several exchanges later (heartbeats, gossip) it is still up.
+  const heard = () => a.evaluate(() => window.dynamo!.stats().messages.received);
+  const before = await heard();
+  await expect.poll(heard).toBeGreaterThan(before + 4);
+  expect(await a.evaluate(() => window.dynamo!.members().find((m) => m.id === 'tab-hidden')?.status)).toBe('up');
+  await visibility('visible');
+  await expect.poll(() => a.evaluate(() => window.dynamo!.hiddenPeers())).toEqual([]);
+});
+
 test('tabs in two separate browser contexts connect', async ({ browser }) => {
   const room = freshRoom('contexts');
   const ctxA = await browser.newContext();

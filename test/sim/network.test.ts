@@ -1,5 +1,6 @@
-// Simulated network: delays, FIFO and reordering, loss and duplication, partitions, crashes,
-// strict up/down alternation under chaos, seed determinism, and a throughput smoke.
+// Simulated network: delays, FIFO and reordering, loss and duplication, partitions and crashes as
+// silence, disconnect and reconnect, strict up/down alternation under chaos, seed determinism, and a
+// throughput smoke.
 
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../src/ports/transport';
@@ -147,63 +148,91 @@ describe('SimNetwork', () => {
     expect(() => new SimNetwork(new VirtualClock(), seededRandom(1), { loss: 2 })).toThrow(RangeError);
   });
 
-  it('partitions: both sides see down, cross messages are dropped, heal brings the links back', () => {
+  it('partitions are silence: no events, cross messages lost, and the links still stand after the heal', () => {
     const w = world(7, ['a', 'b', 'c']);
     meshUp(w);
     const logs = { a: listen(tx(w, 'a')), b: listen(tx(w, 'b')), c: listen(tx(w, 'c')) };
     tx(w, 'a').send('b', 'in-flight');
     tx(w, 'b').send('c', 'same-side');
     w.net.partition([['a'], ['b', 'c']]);
-    // Before detection the sender does not know: the send is accepted and lost.
+    // Nobody is told: the send is accepted and lost, as on a real network.
     expect(tx(w, 'a').send('c', 'unknowing')).toBe(true);
     w.clock.runUntilIdle();
-    expect(logs.a.sort()).toEqual(['down:b', 'down:c']);
-    expect(logs.b).toEqual(['down:a']);
-    expect(logs.c.sort()).toEqual(['down:a', 'msg:b:same-side']);
+    expect(logs.a).toEqual([]);
+    expect(logs.b).toEqual([]);
+    expect(logs.c).toEqual(['msg:b:same-side']);
     expect(w.net.stats().droppedByCut).toBe(2);
-    expect(tx(w, 'a').peers()).toEqual([]);
-    expect(tx(w, 'b').peers()).toEqual(['c']);
-    expect(tx(w, 'a').send('b', 'x')).toBe(false);
+    expect(tx(w, 'a').peers().sort()).toEqual(['b', 'c']);
 
     w.net.heal();
-    meshUp(w);
-    expect(logs.a.slice(2).sort()).toEqual(['up:b', 'up:c']);
+    w.clock.runUntilIdle();
+    expect(logs.a).toEqual([]); // no down, no up: the link survived
     expect(tx(w, 'a').send('b', 'after heal')).toBe(true);
     w.clock.runUntilIdle();
-    expect(logs.b).toContain('msg:a:after heal');
+    expect(logs.b).toEqual(['msg:a:after heal']);
   });
 
   it('puts unlisted nodes together in one group, and isolate cuts one node from everyone', () => {
     const w = world(8, ['a', 'b', 'c', 'd']);
     meshUp(w);
+    const got: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd']) tx(w, id).onMessage((f) => got.push(`${f}${id}`));
+    const everyone = () => {
+      for (const x of ['a', 'b', 'c', 'd']) for (const y of ['a', 'b', 'c', 'd']) if (x !== y) tx(w, x).send(y, 'm');
+      w.clock.runUntilIdle();
+      return got.splice(0).sort();
+    };
     w.net.partition([['a']]);
-    w.clock.runUntilIdle();
-    expect(tx(w, 'a').peers()).toEqual([]);
-    expect(tx(w, 'b').peers().sort()).toEqual(['c', 'd']);
+    expect(everyone()).toEqual(['bc', 'bd', 'cb', 'cd', 'db', 'dc']);
     w.net.heal();
-    meshUp(w);
     w.net.isolate('d');
-    w.clock.runUntilIdle();
-    expect(tx(w, 'd').peers()).toEqual([]);
-    expect(tx(w, 'a').peers().sort()).toEqual(['b', 'c']);
+    expect(everyone()).toEqual(['ab', 'ac', 'ba', 'bc', 'ca', 'cb']);
     expect(() => w.net.partition([['a'], ['a', 'b']])).toThrow(RangeError);
   });
 
-  it('takes detectMs of virtual time to report a cut', () => {
-    const w = world(9, ['a', 'b'], { detectMs: 300 });
+  it('disconnect: this side hears down at once, the other side one link delay later, and they link again', () => {
+    const w = world(9, ['a', 'b'], { minDelayMs: 5, maxDelayMs: 5, reconnectMs: 300 });
     meshUp(w);
-    const log = listen(tx(w, 'a'));
+    const logA = listen(tx(w, 'a'));
+    const logB = listen(tx(w, 'b'));
+    tx(w, 'b').send('a', 'in flight when dropped');
     const t0 = w.clock.now();
-    w.net.crash('b');
-    w.clock.advance(299);
-    expect(log).toEqual([]);
-    expect(tx(w, 'a').peers()).toEqual(['b']);
-    w.clock.advance(1);
-    expect(log).toEqual(['down:b']);
+    tx(w, 'a').disconnect('b');
+    expect(logA).toEqual(['down:b']);
+    expect(tx(w, 'a').peers()).toEqual([]);
+    expect(tx(w, 'a').send('b', 'x')).toBe(false);
+    tx(w, 'a').disconnect('b'); // no link: nothing happens
+    w.clock.advance(5);
+    expect(logB).toEqual(['down:a']);
+    w.clock.runUntil(() => logA.length === 2);
     expect(w.clock.now() - t0).toBe(300);
+    expect(logA).toEqual(['down:b', 'up:b']);
+    expect(logB).toEqual(['down:a', 'up:a']);
+    expect(w.net.stats().droppedByCut).toBe(1);
   });
 
-  it('crash is abrupt; reopening the id links a fresh transport', () => {
+  it('disconnect across a cut: the other side hears nothing, and the pair links again after the heal', () => {
+    const w = world(19, ['a', 'b']);
+    meshUp(w);
+    const logA = listen(tx(w, 'a'));
+    const logB = listen(tx(w, 'b'));
+    w.net.partition([['a'], ['b']]);
+    tx(w, 'a').disconnect('b');
+    w.clock.advance(10_000);
+    expect(logA).toEqual(['down:b']);
+    expect(logB).toEqual([]);
+    expect(tx(w, 'b').send('a', 'into the void')).toBe(true);
+    w.net.heal();
+    w.clock.runUntilIdle();
+    // The new link shows b that its old one is gone.
+    expect(logA).toEqual(['down:b', 'up:b']);
+    expect(logB).toEqual(['down:a', 'up:a']);
+    tx(w, 'b').send('a', 'hello again');
+    w.clock.runUntilIdle();
+    expect(logA).toEqual(['down:b', 'up:b', 'msg:b:hello again']);
+  });
+
+  it('crash is silence; the restarted node links again, and its peer hears the old link go first', () => {
     const w = world(10, ['a', 'b']);
     meshUp(w);
     const logA = listen(tx(w, 'a'));
@@ -213,9 +242,11 @@ describe('SimNetwork', () => {
     expect(w.net.isUp('b')).toBe(false);
     expect(tx(w, 'b').send('a', 'from the dead')).toBe(false);
     w.clock.runUntilIdle();
-    expect(logA).toEqual(['down:b']);
+    expect(logA).toEqual([]); // nothing tells a: its failure detector must notice the silence
     expect(logB).toEqual([]); // a dead process observes nothing
-    expect(w.net.stats().droppedByCut).toBe(1);
+    expect(tx(w, 'a').send('b', 'lost')).toBe(true);
+    w.clock.runUntilIdle();
+    expect(w.net.stats().droppedByCut).toBe(2);
 
     const b2 = w.net.open('b');
     const logB2 = listen(b2);
@@ -229,11 +260,11 @@ describe('SimNetwork', () => {
   });
 
   it('reopening an open id crashes the old transport first, keeping up/down alternating', () => {
-    const w = world(11, ['a', 'b'], { detectMs: 50 });
+    const w = world(11, ['a', 'b']);
     meshUp(w);
     const logA = listen(tx(w, 'a'));
     const old = tx(w, 'b');
-    const b2 = w.net.open('b'); // reconnects before a has detected the old one's death
+    const b2 = w.net.open('b');
     expect(old.send('a', 'x')).toBe(false);
     w.clock.runUntilIdle();
     expect(logA).toEqual(['down:b', 'up:b']);
@@ -251,6 +282,12 @@ describe('SimNetwork', () => {
     expect(logB).toEqual(['down:a']);
     await tx(w, 'a').close();
     expect(w.net.isUp('a')).toBe(false);
+    // A goodbye does not cross a cut: c, cut off from b, must find out by silence.
+    w.net.partition([['b'], ['c']]);
+    const logC = listen(tx(w, 'c'));
+    await tx(w, 'b').close();
+    w.clock.runUntilIdle();
+    expect(logC).toEqual([]);
   });
 
   it('keeps up and down strictly alternating, and messages only between announced peers, under chaos', () => {
@@ -308,7 +345,7 @@ describe('SimNetwork', () => {
 /** Random faults and sends; checks the invariants every transport must keep. */
 function chaos(seed: number): void {
   const ids = ['a', 'b', 'c', 'd', 'e'];
-  const w = world(seed, [], { loss: 0.05, duplicate: 0.05, reorder: seed % 2 === 0, detectMs: seed % 3 === 0 ? 0 : 7 });
+  const w = world(seed, [], { loss: 0.05, duplicate: 0.05, reorder: seed % 2 === 0, reconnectMs: seed % 3 === 0 ? 0 : 7 });
   const script = w.rng.fork('script');
   const state = new Map<SimTransport, Set<NodeId>>(); // what each transport's events say is up
   const violations: string[] = [];
@@ -330,6 +367,7 @@ function chaos(seed: number): void {
     else if (r < 0.1) w.net.partition([script.shuffle([...ids]).slice(0, 2)]);
     else if (r < 0.11) w.net.isolate(id);
     else if (r < 0.14) w.net.heal();
+    else if (r < 0.2) w.t[id]?.disconnect(script.pick(ids));
     else if (r < 0.7) w.t[id]?.send(script.pick(ids), 'm');
     else w.clock.advance(script.next() * 10);
     for (const t of live()) {
@@ -338,10 +376,13 @@ function chaos(seed: number): void {
       if (peers.join() !== said.join()) violations.push(`${t.self}: peers() ${peers} but events say ${said}`);
     }
   }
-  // Once everything heals and settles, every open node is linked to every other.
+  // Once everything heals and each node drops its links to dead peers (as its failure detector
+  // would), every open node is linked to every other.
   w.net.heal();
   w.clock.runUntilIdle();
   const open = live();
+  for (const t of open) for (const p of t.peers()) if (!w.net.isUp(p)) t.disconnect(p);
+  w.clock.runUntilIdle();
   for (const t of open) expect(t.peers().length, `seed ${seed}`).toBe(open.length - 1);
   expect(violations, `seed ${seed}`).toEqual([]);
 }
@@ -349,7 +390,7 @@ function chaos(seed: number): void {
 /** A scripted run with faults, returning a serialized trace of everything observed. */
 function scripted(seed: number): string[] {
   const ids = ['a', 'b', 'c', 'd', 'e'];
-  const w = world(seed, ids, { loss: 0.02, duplicate: 0.02, reorder: true, detectMs: 5, trace: 100 });
+  const w = world(seed, ids, { loss: 0.02, duplicate: 0.02, reorder: true, trace: 100 });
   const work = w.rng.fork('workload');
   const out: string[] = [];
   const attach = (t: SimTransport) => {
@@ -366,6 +407,7 @@ function scripted(seed: number): string[] {
     for (const id of ids) for (let i = 0; i < 10; i++) tx(w, id).send(work.pick(ids.filter((x) => x !== id)), '0');
   });
   w.clock.setTimer(50, () => w.net.partition([['a', 'b'], ['c']]));
+  w.clock.setTimer(70, () => tx(w, 'a').disconnect('c'));
   w.clock.setTimer(80, () => w.net.heal());
   w.clock.setTimer(90, () => w.net.crash('d'));
   w.clock.setTimer(120, () => attach((w.t['d'] = w.net.open('d'))));

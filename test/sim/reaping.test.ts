@@ -77,6 +77,8 @@ describe('tombstone reaping', { timeout: 120_000 }, () => {
     expect(affected.length).toBeGreaterThan(10);
     c.isolate(cut);
     const others = c.ids.filter((id) => id !== cut);
+    // A cut is silence: until the others' heartbeats find it, deletes forwarded to it time out.
+    await c.until(() => others.every((id) => c.node(id).members().find((m) => m.id === cut)?.status === 'down'));
     for (const key of keys) {
       const node = c.rng.pick(others);
       const read = await c.drive(c.get(node, key));

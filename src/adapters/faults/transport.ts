@@ -21,6 +21,7 @@ export class FaultyTransport implements Transport, Faults {
   private drop = 0;
   private readonly ups = new Listeners<[NodeId]>();
   private readonly downs = new Listeners<[NodeId]>();
+  private readonly hints = new Listeners<[NodeId]>();
   private readonly unsubscribe: Unsubscribe[];
   dropped = 0;
 
@@ -31,6 +32,7 @@ export class FaultyTransport implements Transport, Faults {
     this.unsubscribe = [
       inner.onPeerUp((p) => this.cut.has(p) || this.ups.emit(p)),
       inner.onPeerDown((p) => this.cut.has(p) || this.downs.emit(p)),
+      inner.onPeerHint?.((p) => this.cut.has(p) || this.hints.emit(p)) ?? (() => {}),
     ];
   }
 
@@ -62,6 +64,14 @@ export class FaultyTransport implements Transport, Faults {
   }
   onPeerDown(fn: (peer: NodeId) => void): Unsubscribe {
     return this.downs.add(fn);
+  }
+  onPeerHint(fn: (peer: NodeId) => void): Unsubscribe {
+    return this.hints.add(fn);
+  }
+
+  /** A cut peer is already down as seen from above; the inner link is dropped all the same. */
+  disconnect(peer: NodeId): void {
+    this.inner.disconnect(peer);
   }
 
   isolate(peers: NodeId[]): void {

@@ -2,7 +2,8 @@
 //
 // Delivery is asynchronous (a macrotask per message batch) and FIFO per link, like a data channel,
 // so code that only works with synchronous delivery fails here first. Links can be cut and restored
-// to exercise the down/up paths without a browser.
+// to exercise the down/up paths without a browser. A link dropped by `disconnect` goes down on both
+// sides at once and comes back a macrotask later, unless it was cut meanwhile.
 
 import { TransportEvents } from '../../ports/emitter';
 import type { NodeId, Transport } from '../../ports/transport';
@@ -34,6 +35,16 @@ export class MemoryNetwork {
     const ta = this.nodes.get(a);
     const tb = this.nodes.get(b);
     if (ta && tb) this.raiseLink(ta, tb);
+  }
+
+  /** @internal Drops the a–b link on both sides; it is raised again in a later macrotask. */
+  drop(a: MemoryTransport, b: NodeId): void {
+    a.linkDown(b);
+    const other = this.nodes.get(b);
+    other?.linkDown(a.self);
+    setTimeout(() => {
+      if (other && this.nodes.get(a.self) === a && this.nodes.get(b) === other && this.linked(a.self, b)) this.raiseLink(a, other);
+    }, 0);
   }
 
   /** @internal */
@@ -88,6 +99,10 @@ export class MemoryTransport extends TransportEvents implements Transport {
   }
 
   async drain(): Promise<void> {}
+
+  disconnect(peer: NodeId): void {
+    if (!this.closed && this.up.has(peer)) this.network.drop(this, peer);
+  }
 
   async close(): Promise<void> {
     this.closeNow();

@@ -5,19 +5,16 @@
 // Frame = one tag character + payload:  'm' whole message | 'c' chunk, more follows | 'e' last chunk
 //                                       'b' batch: several whole messages, each as <length>:<message>
 //                                           (length in UTF-16 units, decimal, no leading zeros)
-//                                       'h' heartbeat ping, 'H' its pong, 'x' goodbye (no payload)
-//                                       'v' I am hidden, 'V' I am visible again (no payload)
+//                                       'x' goodbye (no payload)
+// Tags 'h' 'H' 'v' 'V' were heartbeat and visibility frames; heartbeats are peer messages now
+// (core/liveness.ts), and any unknown tag is ignored.
 //
 // Why batches: a data channel send() is a native call costing far more than the bytes it moves, and
 // a loaded node sends many small messages per task; packing them into one frame pays that once.
 
 /** 16 Ki UTF-16 units: at most 48 KiB of UTF-8, far below Chromium's 256 KiB message limit. */
 export const DEFAULT_CHUNK_CHARS = 16 * 1024;
-export const PING_FRAME = 'h';
-export const PONG_FRAME = 'H';
 export const BYE_FRAME = 'x';
-export const HIDDEN_FRAME = 'v';
-export const VISIBLE_FRAME = 'V';
 
 export function encodeFrames(data: string, chunkChars = DEFAULT_CHUNK_CHARS): string[] {
   if (data.length <= chunkChars) return ['m' + data];

@@ -1,14 +1,10 @@
 // WebRTC transport: one simple-peer data channel per pair of nodes, introduced by the signaling
 // server. The lower id initiates (no glare); the higher id answers offers. A link is reported down
-// when its channel closes or the peer is silent past `deadAfterMs` (an app-level heartbeat keeps
-// idle links talking), and the initiator reconnects while the peer is still in the room.
-//
-// Hidden tabs. Chrome throttles a hidden tab's timers (to once a second; once a minute after five
-// minutes, unless the page holds an open data channel, which ours do) and may freeze a background
-// tab outright. Pings are answered from the message event, which throttling does not delay, so a
-// hidden tab keeps answering. It also says it is hidden (`setHidden`), and its peers then allow it
-// `hiddenDeadAfterMs` of silence before reporting it down, so a throttled or briefly frozen tab does
-// not flap between up and down and set off hinted handoff each time.
+// when its channel closes or errors, when the peer says goodbye (a closing tab sends a BYE frame),
+// or when the core drops it (`disconnect`: heartbeats, hidden tabs and silence are core/liveness.ts's
+// business, not this adapter's); the initiator reconnects, with backoff, while the peer is still in
+// the room. When the signaling server says a peer left, that is passed on as a hint
+// (`onPeerHint`): its socket may have dropped while the data channel is fine, so liveness probes it.
 //
 // Batching. A data channel send() is a native call whose cost dwarfs a small message (in profiles
 // of loaded tabs it was the largest self time). Messages wait in a per-link outbox until a task
@@ -21,11 +17,7 @@ import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
 import {
   BYE_FRAME,
   DEFAULT_CHUNK_CHARS,
-  HIDDEN_FRAME,
-  PING_FRAME,
-  PONG_FRAME,
   Reassembler,
-  VISIBLE_FRAME,
   encodeFrames,
   packFrame,
 } from './framing';
@@ -55,13 +47,6 @@ export interface WebRtcOptions {
   signaling: SignalingClient;
   createPeer: PeerFactory;
   iceServers?: RTCIceServer[];
-  heartbeatMs?: number;
-  /** Silence after which a link is declared down; default 4 s, so a dead peer is down within 5 s. */
-  deadAfterMs?: number;
-  /** The same for a peer that said it is hidden; default 65 s (beyond Chrome's one-minute timer wake-ups). */
-  hiddenDeadAfterMs?: number;
-  /** When signaling says a peer left, its link must answer a probe within this long to stay up. */
-  probeMs?: number;
   /** A link not connected after this long is abandoned and retried. */
   connectTimeoutMs?: number;
   chunkChars?: number;
@@ -83,8 +68,6 @@ export interface WebRtcStats {
   oversizeDropped: number;
   /** Frames that break the framing (framing.ts): a batch that does not parse, an unknown tag, a chunked message cut into. */
   malformedDropped: number;
-  /** Peers that said their tab is hidden. */
-  hiddenPeers: number;
 }
 
 interface Link {
@@ -92,10 +75,6 @@ interface Link {
   session: string;
   sp: PeerLike;
   up: boolean;
-  /** The peer said its tab is hidden. */
-  hidden: boolean;
-  lastHeard: number;
-  lastSent: number;
   /** Messages not framed yet: packed into as few frames as fit when the channel takes them. */
   outbox: string[];
   outboxHead: number;
@@ -124,11 +103,9 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   private backoff = new Map<NodeId, number>();
   private drainWaiters = new Map<NodeId, Array<() => void>>();
   private closed = false;
-  private hidden = false;
-  private heartbeat: ReturnType<typeof setInterval>;
   private readonly unsubscribe: Unsubscribe[];
   private readonly o: Required<Omit<WebRtcOptions, 'iceServers'>> & { iceServers: RTCIceServer[] };
-  private readonly counters: Omit<WebRtcStats, 'hiddenPeers'> = {
+  private readonly counters: WebRtcStats = {
     messagesSent: 0,
     messagesReceived: 0,
     framesSent: 0,
@@ -142,11 +119,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   constructor(opts: WebRtcOptions) {
     super();
     this.o = {
-      heartbeatMs: 1000,
-      deadAfterMs: 4000,
-      hiddenDeadAfterMs: 65_000,
       connectTimeoutMs: 10_000,
-      probeMs: 1000,
       chunkChars: DEFAULT_CHUNK_CHARS,
       highWaterBytes: 1 << 20,
       lowWaterBytes: 256 << 10,
@@ -162,7 +135,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       sig.onSignal((from, data) => this.onSignal(from, data)),
     ];
     for (const p of sig.peers()) this.peerPresent(p);
-    this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs);
   }
 
   peers(): NodeId[] {
@@ -170,19 +142,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   }
 
   stats(): WebRtcStats {
-    return { ...this.counters, hiddenPeers: [...this.links.values()].filter((l) => l.up && l.hidden).length };
-  }
-
-  /** Tells every peer (and later ones) whether this tab is hidden; see the header. */
-  setHidden(hidden: boolean): void {
-    if (this.hidden === hidden) return;
-    this.hidden = hidden;
-    for (const link of this.links.values()) if (link.up) this.write(link, hidden ? HIDDEN_FRAME : VISIBLE_FRAME);
-  }
-
-  /** Peers whose tab said it is hidden. */
-  hiddenPeers(): NodeId[] {
-    return [...this.links.values()].filter((l) => l.up && l.hidden).map((l) => l.peer);
+    return { ...this.counters };
   }
 
   send(to: NodeId, data: string): boolean {
@@ -210,17 +170,23 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     });
   }
 
+  /** Drops the link (the core found it dead); the initiator reconnects as after any failure. */
+  disconnect(peer: NodeId): void {
+    const link = this.links.get(peer);
+    // A link still connecting is not the one found dead: leave it be.
+    if (link?.up && !this.closed) this.linkFailed(link);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
     for (const u of this.unsubscribe) u();
     for (const p of [...this.retryTimers.keys()]) this.cancelRetry(p);
     for (const link of [...this.links.values()]) {
       if (link.up) {
         // Messages sent since the last pump are still in the outbox: let them go out first.
         this.pump(link);
-        // Best effort: lets peers mark us down at once instead of waiting for the heartbeat.
+        // Best effort: lets peers mark us down at once instead of waiting for their heartbeats.
         this.write(link, BYE_FRAME);
       }
       this.dropLink(link);
@@ -239,23 +205,17 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     if (this.closed || peer === this.self || !this.initiates(peer)) return;
     this.cancelRetry(peer);
     this.backoff.delete(peer);
-    // A live link survives a signaling reconnect; a dead one is replaced when its heartbeat lapses.
+    // A live link survives a signaling reconnect; a dead one is replaced once liveness drops it.
     if (!this.links.has(peer)) this.openLink(peer, newSession(), true);
   }
 
   /**
    * The signaling server saw the peer's socket close (tab closed, or just its signaling
-   * connection lost). Probe the data channel rather than trust either guess.
+   * connection lost). Neither guess is ours to make: liveness probes the data channel.
    */
   private peerLeft(peer: NodeId): void {
     this.cancelRetry(peer);
-    const link = this.links.get(peer);
-    if (!link?.up) return;
-    const probeAt = Date.now();
-    this.write(link, PING_FRAME);
-    setTimeout(() => {
-      if (this.links.get(peer) === link && link.lastHeard < probeAt) this.linkFailed(link);
-    }, this.o.probeMs);
+    if (this.links.get(peer)?.up) this.hints.emit(peer);
   }
 
   private openLink(peer: NodeId, session: string, initiator: boolean): Link {
@@ -265,9 +225,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       session,
       sp,
       up: false,
-      hidden: false,
-      lastHeard: Date.now(),
-      lastSent: 0,
       outbox: [],
       outboxHead: 0,
       chunks: [],
@@ -305,10 +262,8 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     if (this.links.get(link.peer) !== link || link.up) return;
     clearTimeout(link.connectTimer);
     link.up = true;
-    link.lastHeard = Date.now();
     this.counters.linkUps++;
     this.backoff.delete(link.peer);
-    if (this.hidden) this.write(link, HIDDEN_FRAME);
     this.ups.emit(link.peer);
   }
 
@@ -361,19 +316,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
 
   private onFrame(link: Link, frame: string): void {
     if (this.links.get(link.peer) !== link) return;
-    link.lastHeard = Date.now();
     this.counters.framesReceived++;
-    if (frame === PING_FRAME) {
-      // Answered from the message event, not a timer: a hidden tab's timers are throttled to
-      // once a minute, but its events are not, so its peers keep hearing from it.
-      this.write(link, PONG_FRAME);
-      return;
-    }
-    if (frame === PONG_FRAME) return;
-    if (frame === HIDDEN_FRAME || frame === VISIBLE_FRAME) {
-      link.hidden = frame === HIDDEN_FRAME;
-      return;
-    }
     if (frame === BYE_FRAME) {
       this.linkFailed(link);
       return;
@@ -441,7 +384,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   private write(link: Link, frame: string): boolean {
     try {
       link.sp.send(frame);
-      link.lastSent = Date.now();
       this.counters.framesSent++;
       return true;
     } catch {
@@ -458,16 +400,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     const waiters = this.drainWaiters.get(peer);
     this.drainWaiters.delete(peer);
     for (const w of waiters ?? []) w();
-  }
-
-  private beat(): void {
-    const now = Date.now();
-    for (const link of [...this.links.values()]) {
-      if (!link.up) continue;
-      const deadAfter = link.hidden ? this.o.hiddenDeadAfterMs : this.o.deadAfterMs;
-      if (now - link.lastHeard > deadAfter) this.linkFailed(link);
-      else if (now - link.lastSent >= this.o.heartbeatMs && !this.backlog(link)) this.write(link, PING_FRAME);
-    }
   }
 }
 
