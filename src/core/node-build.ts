@@ -82,6 +82,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
     placement: p.placement,
     requests: p.requests,
     minter: p.minter,
+    hint: (owner, key, set) => p.hints.add(owner, key, set),
     defaultTimeoutMs: config.timeoutMs,
     minted: (key, hinted) => {
       if (hinted) counters.hints.stored++;

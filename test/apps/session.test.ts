@@ -11,15 +11,26 @@ class FakeStore implements CartStore {
   readonly id = 'me';
   versions: { id: number; value: Json }[] = [];
   failures = 0;
+  /** Cut off: reads and quorum writes fail; a w 'any' write is kept (by this tab) and succeeds. */
+  cutOff = false;
+  degradedPuts = 0;
   puts = 0;
   private next = 1;
   gate: Promise<void> | undefined;
 
   async get(): Promise<{ values: Json[]; context: string }> {
+    if (this.cutOff) throw Object.assign(new Error('get: 1 of 2'), { name: 'QuorumError', required: 2, answered: 1 });
     return { values: this.versions.map((v) => v.value), context: JSON.stringify(this.versions.map((v) => v.id)) };
   }
-  async put(_key: string, value: Json, context = '[]'): Promise<{ context: string; replicas: number }> {
+  async put(_key: string, value: Json, context = '[]', opts: { w?: number | 'any' } = {}): Promise<{ context: string; replicas: number; degraded?: boolean }> {
     await this.gate;
+    if (this.cutOff && opts.w !== 'any') throw Object.assign(new Error('put: 1 of 2'), { name: 'QuorumError', required: 2, answered: 1 });
+    if (this.cutOff) {
+      this.degradedPuts++;
+      const seen = new Set(JSON.parse(context) as number[]);
+      this.versions = [...this.versions.filter((v) => !seen.has(v.id)), { id: this.next++, value }];
+      return { context: '[]', replicas: 1, degraded: true };
+    }
     if (this.failures > 0) {
       this.failures--;
       throw Object.assign(new Error('put: 1 of 2'), { name: 'QuorumError', required: 2, answered: 1 });
@@ -96,7 +107,7 @@ describe('cart session', () => {
     const store = new FakeStore();
     const { session } = open(store);
     await vi.advanceTimersByTimeAsync(5);
-    store.failures = 2;
+    store.failures = 4; // each attempt is a W write and then a w 'any' one: both fail, twice
     session.change((cart, tag) => OR.add(cart, 'lamp', 1, tag));
     await vi.advanceTimersByTimeAsync(5);
     expect(session.state.problem).toMatchObject({ during: 'write', attempts: 1, message: 'only 1 of 2 replicas answered in time' });
@@ -127,6 +138,24 @@ describe('cart session', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(storedItems(store)).toEqual([['cup']]);
     expect(store.puts).toBe(2);
+    session.dispose();
+  });
+
+  it('a cut-off tab saves a change locally at w any: nothing pending, no problem shown, nothing lost', async () => {
+    const store = new FakeStore();
+    const { session } = open(store);
+    await vi.advanceTimersByTimeAsync(5);
+    session.change((cart, tag) => OR.add(cart, 'book', 1, tag));
+    await vi.advanceTimersByTimeAsync(5);
+    store.cutOff = true;
+    session.change((cart, tag) => OR.add(cart, 'pen', 1, tag));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(store.degradedPuts).toBe(1);
+    expect(session.state).toMatchObject({ pending: 0, savedLocally: true, replicas: 1, problem: undefined });
+    expect(storedItems(store).at(-1)).toEqual(['book', 'pen']);
+    store.cutOff = false;
+    await vi.advanceTimersByTimeAsync(3000); // the quiet re-read finds the network back
+    expect(session.state.savedLocally).toBe(false);
     session.dispose();
   });
 });

@@ -19,6 +19,13 @@
 // and, writing with the same context, make new (identical) siblings. So tabs wait in the order of
 // the key's preference list, first reachable replica first, and re-read before writing: usually one
 // write-back happens and the others find one version.
+//
+// Never rejected (the paper's cart promise). A write is made with the store's W first. When that
+// quorum cannot be met (this tab is cut off), or the read before it cannot, the change is written at
+// once with w 'any': this tab's node keeps it durably, with hints for the replicas it could not
+// reach, and it reaches them when the network is back, even if this tab is closed and opened later.
+// The context is the last one read: the write supersedes only what this tab saw, so nothing written
+// elsewhere meanwhile is lost (it stays a sibling, merged on the next read).
 
 import type { Json } from '../../ports/storage';
 import * as OR from './orset';
@@ -29,7 +36,7 @@ import * as U from './union';
 export interface CartStore {
   readonly id: string;
   get(key: string): Promise<{ values: Json[]; context: string }>;
-  put(key: string, value: Json, context?: string): Promise<{ context: string; replicas: number }>;
+  put(key: string, value: Json, context?: string, opts?: { w?: number | 'any' }): Promise<{ context: string; replicas: number; degraded?: boolean }>;
   preferenceList(key: string): string[];
   members(): Array<{ id: string; status: string }>;
 }
@@ -67,6 +74,8 @@ export interface SessionState {
   problem: Problem | undefined;
   /** Replicas that acknowledged this tab's last write. */
   replicas: number | undefined;
+  /** The last save was held by this tab alone (w 'any'), and no quorum read has happened since. */
+  savedLocally: boolean;
 }
 
 export interface SessionOptions {
@@ -89,6 +98,9 @@ export class CartSession {
   private lastMerge: MergeReport | undefined;
   private problem: Problem | undefined;
   private replicas: number | undefined;
+  private savedLocally = false;
+  /** The context of the last successful read: what a degraded write supersedes. */
+  private lastContext: string | undefined;
   private running = false;
   private rerun = false;
   private rerunWriteBack = false;
@@ -115,6 +127,7 @@ export class CartSession {
       lastMerge: this.lastMerge,
       problem: this.problem,
       replicas: this.replicas,
+      savedLocally: this.savedLocally,
     };
   }
 
@@ -161,17 +174,13 @@ export class CartSession {
         const read = await this.store.get(this.key);
         if (this.disposed) return;
         const siblings = this.absorb(read.values);
+        this.lastContext = read.context;
+        this.savedLocally = false;
         const sending = this.pending.length;
         if (sending > 0 || (siblings && writeBack)) {
           during = 'write';
-          const next = OR.mergeAll([this.stored, ...this.pending.slice(0, sending)]);
-          const res = await this.store.put(this.key, next, read.context);
-          this.pending.splice(0, sending);
-          this.stored = next;
-          this.versions = 1;
-          this.replicas = res.replicas;
+          await this.write(sending, read.context);
           if (siblings && this.lastMerge) this.lastMerge.written = true;
-          this.opts.announce?.(this.key);
         } else if (siblings) {
           this.scheduleWriteBack();
         }
@@ -182,10 +191,47 @@ export class CartSession {
         this.emit();
       } while (this.rerun && !this.disposed);
     } catch (err) {
-      this.fail(during, err);
+      if (during === 'write' || !(await this.saveLocally(err))) this.fail(during, err);
     } finally {
       this.running = false;
     }
+  }
+
+  /** Writes the stored cart with the first `sending` pending changes; a failed quorum retries at w 'any'. */
+  private async write(sending: number, context: string | undefined, quorumFailed = false): Promise<void> {
+    const next = OR.mergeAll([this.stored, ...this.pending.slice(0, sending)]);
+    let res: { replicas: number; degraded?: boolean } | undefined;
+    try {
+      if (!quorumFailed) res = await this.store.put(this.key, next, context);
+    } catch (err) {
+      if (!isQuorumError(err)) throw err;
+    }
+    res ??= await this.store.put(this.key, next, context, { w: 'any' });
+    this.pending.splice(0, sending);
+    this.stored = next;
+    this.versions = 1;
+    this.replicas = res.replicas;
+    this.savedLocally = res.degraded === true;
+    this.opts.announce?.(this.key);
+  }
+
+  /**
+   * The read failed for want of a quorum (this tab is cut off) with changes waiting: they are written
+   * anyway, at w 'any', over the last context read (none yet: a blind write, merged later). True when that worked; the page then says the
+   * cart is saved on this tab, and a later read (retried as usual) finds the network back.
+   */
+  private async saveLocally(err: unknown): Promise<boolean> {
+    if (this.disposed || !isQuorumError(err) || this.pending.length === 0) return false;
+    try {
+      await this.write(this.pending.length, this.lastContext, true);
+    } catch {
+      return false;
+    }
+    this.problem = undefined;
+    // Look again later, quietly: the read that failed is what tells when the network is back.
+    this.schedule('retry', 2000, () => void this.sync(false));
+    this.emit();
+    return true;
   }
 
   /** Takes a read in; true when it held siblings. */
@@ -249,6 +295,10 @@ export class CartSession {
   private emit(): void {
     if (!this.disposed) this.opts.onUpdate(this.state);
   }
+}
+
+function isQuorumError(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'QuorumError';
 }
 
 /** Errors are matched by name: the app must not depend on the runtime's class identity. */

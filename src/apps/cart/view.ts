@@ -82,11 +82,13 @@ function emptyCart(loaded: boolean): HTMLElement {
 function syncText(s: SessionState): string {
   if (s.pending) return `saving ${s.pending} ${s.pending === 1 ? 'change' : 'changes'}…`;
   if (!s.loaded) return '';
+  if (s.savedLocally) return 'saved on this tab; it reaches the others when the network is back';
   return s.replicas ? `saved · ${s.replicas} ${s.replicas === 1 ? 'replica' : 'replicas'}` : 'up to date';
 }
 
 function renderProblem(el: HTMLElement, s: SessionState, act: CartActions): void {
-  const p = s.problem;
+  // A cut-off tab that saved its changes locally is fine: the sync line says so, calmly.
+  const p = s.savedLocally && !s.pending ? undefined : s.problem;
   el.hidden = !p;
   if (!p) return el.replaceChildren();
   const what =

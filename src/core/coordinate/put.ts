@@ -41,6 +41,7 @@ import type { Placement, Target } from '../placement';
 import { setToJson } from '../replica';
 import type { Requests } from '../requests';
 import { checkQuorum, checkValue } from '../validate';
+import type { SiblingSet } from '../versions';
 import { Collector, required } from './collect';
 import type { Minter, Where, Write } from './mint';
 
@@ -68,6 +69,8 @@ export interface PutDeps {
   placement: Pick<Placement, 'coordinators' | 'writeTargets' | 'walk'>;
   requests: Pick<Requests, 'send'>;
   minter: Pick<Minter, 'mint'>;
+  /** Keeps `set` here as a hint for `owner`, durably (handoff.ts). */
+  hint(owner: NodeId, key: string, set: SiblingSet): Promise<void>;
   /** A version was minted and stored here (the node's 'change' event; `hinted` when as a fallback). */
   minted(key: string, hinted: boolean): void;
   /** The write went to another coordinator (this node holds no copy, so no store event says it). */
@@ -155,7 +158,8 @@ export class PutCoordinator {
     if (w !== 'any' && plan.length < need) {
       throw new QuorumError(`put: 0 of ${need} required replicas answered (only ${plan.length} replicas reachable)`, need, 0);
     }
-    const made = await d.minter.mint(key, write, ctx, this.where(walk, plan, w));
+    const where = this.where(walk, plan, w);
+    const made = await d.minter.mint(key, write, ctx, where);
     const mine = plan.find((p) => p.node === d.self);
     d.minted(key, mine?.hintFor !== undefined);
     const collector = new Collector<true>(need, plan.length, d.clock, timeoutMs, 'put');
@@ -177,6 +181,10 @@ export class PutCoordinator {
       return { context, replicas: (await collector.done).length };
     } catch (err) {
       if (w !== 'any' || !(err instanceof QuorumError)) throw err;
+      // Degraded: this node may be the only copy. It holds hints for every primary that neither
+      // acknowledged nor has a fallback that did, so each gets the write when it is back.
+      const covered = new Set(collector.answers.flatMap((a) => [a.from, ...plan.filter((p) => p.node === a.from && p.hintFor).map((p) => p.hintFor as NodeId)]));
+      for (const p of walk.slice(0, d.n)) if (!covered.has(p) && !where.hintsFor.includes(p)) await d.hint(p, key, made.set);
       return { context, replicas: Math.max(1, err.answered), degraded: true };
     }
   }
