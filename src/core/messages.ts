@@ -2,7 +2,8 @@
 //
 // Public API
 //   type Message                         every message; `id` pairs a reply with its request
-//   encode(msg): string
+//   encode(msg): string                  checksum + JSON (seal)
+//   seal(json): string                   the checksummed frame of a message already in JSON
 //   decode(raw, maxChars?): Decoded      { ok: true, msg } | { ok: false, reason } — never throws
 //   MAX_MESSAGE_CHARS
 //
@@ -72,14 +73,36 @@ const MAX_HANDOFF_SETS = 1000;
 const ERROR_NAMES = new Set<string>(['QuorumError', 'ValidationError', 'StorageFullError', 'ClosedError', 'Error']);
 
 export function encode(msg: Message): string {
-  return JSON.stringify(msg);
+  return seal(JSON.stringify(msg));
 }
+
+/**
+ * A message's JSON with its checksum in front: 8 hex digits of FNV-1a over the JSON's UTF-16 code
+ * units (TigerBeetle checksums every message too). A frame corrupted in transit, in memory or by a
+ * buggy encoder is dropped as 'bad-checksum' instead of being applied: a changed digit inside a
+ * value would otherwise parse, validate and be stored. FNV-1a's steps are bijective, so a change of
+ * any one character always changes the sum.
+ */
+export function seal(json: string): string {
+  return checksum(json).toString(16).padStart(8, '0') + json;
+}
+
+function checksum(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+const HEX8 = /^[0-9a-f]{8}$/;
 
 export function decode(raw: string, maxChars = MAX_MESSAGE_CHARS): Decoded {
   if (raw.length > maxChars) return { ok: false, reason: 'too-large' };
+  const sum = raw.slice(0, 8);
+  const json = raw.slice(8);
+  if (!HEX8.test(sum) || parseInt(sum, 16) !== checksum(json)) return { ok: false, reason: 'bad-checksum' };
   let m: unknown;
   try {
-    m = JSON.parse(raw);
+    m = JSON.parse(json);
   } catch {
     return { ok: false, reason: 'bad-json' };
   }

@@ -13,7 +13,7 @@
 
 import type { Clock } from '../ports/clock';
 import type { NodeId, Transport } from '../ports/transport';
-import { encode, type Message } from './messages';
+import { seal, type Message } from './messages';
 
 type Reply = Extract<Message, { type: 'put-ack' | 'get-reply' | 'fwd-put-reply' | 'handoff-ack' }>;
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'id'> : never) : never;
@@ -53,9 +53,9 @@ export class Requests {
   private encode(msg: Outgoing, id: number): string {
     if (msg !== this.lastMsg) {
       this.lastMsg = msg;
-      this.lastJson = encode(msg as Message);
+      this.lastJson = JSON.stringify(msg);
     }
-    return `${this.lastJson.slice(0, -1)},"id":${id}}`;
+    return seal(`${this.lastJson.slice(0, -1)},"id":${id}}`);
   }
 
   reply(from: NodeId, msg: Reply): boolean {

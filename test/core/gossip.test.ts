@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { admit, Gossip, MAX_NEW_MEMBERS, MAX_SEQ_JUMP, MAX_STRANGER_CHANGES, type GossipMessage } from '../../src/core/gossip';
 import { MAX_CHANGES, MAX_SEQ, MembershipView, type Change, type ViewOptions } from '../../src/core/membership';
-import { decode, encode, type Message } from '../../src/core/messages';
+import { decode, encode, type Message, seal } from '../../src/core/messages';
 import { VirtualClock } from '../../src/sim/clock';
 import { seededRandom } from '../../src/sim/random';
 import type { NodeId } from '../../src/ports/transport';
@@ -264,7 +264,7 @@ describe('gossip: the exchange', () => {
 
 describe('messages: gossip, gossip-state and handoff validators', () => {
   const change: Change = { node: 'a', kind: 'join', seq: 1, by: 'a' };
-  const raw = (m: unknown): string => JSON.stringify(m);
+  const raw = (m: unknown): string => seal(JSON.stringify(m));
 
   it.each([
     ['gossip', { type: 'gossip', id: 0, digest: '3:abc:def' }],
@@ -345,8 +345,8 @@ describe('messages: gossip, gossip-state and handoff validators', () => {
   });
 
   it('rejects non-messages with a reason', () => {
-    expect(decode('{not json')).toEqual({ ok: false, reason: 'bad-json' });
-    expect(decode('[]')).toEqual({ ok: false, reason: 'no-type' });
+    expect(decode(seal('{not json'))).toEqual({ ok: false, reason: 'bad-json' });
+    expect(decode(seal('[]'))).toEqual({ ok: false, reason: 'no-type' });
     expect(decode(raw({ type: 'gossip-push', id: 0 }))).toEqual({ ok: false, reason: 'unknown-type' });
     expect(decode(raw({ type: 'gossip', id: 0, digest: 'x' }), 10)).toEqual({ ok: false, reason: 'too-large' });
   });
@@ -368,7 +368,7 @@ describe('gossip: what one message may do', () => {
   it('2,000 joins in one message are refused at the door (more than MAX_CHANGES)', () => {
     const flood = Array.from({ length: 2_000 }, (_, i) => join(`fake${i}`, 6 + i));
     expect(MAX_CHANGES).toBeLessThan(2_000);
-    expect(decode(JSON.stringify({ type: 'gossip-state', id: 0, changes: flood, reply: false }))).toEqual({ ok: false, reason: 'bad-gossip-state' });
+    expect(decode(seal(JSON.stringify({ type: 'gossip-state', id: 0, changes: flood, reply: false })))).toEqual({ ok: false, reason: 'bad-gossip-state' });
   });
 
   it(`a non-member's 1,000 joins: at most MAX_STRANGER_CHANGES (${MAX_STRANGER_CHANGES}) get in, its own first, and no more spread`, () => {
@@ -495,6 +495,6 @@ describe('messages: gossip-state with a base', () => {
     ['a base with a seq past MAX_SEQ', { ...v.base!, seq: MAX_SEQ + 1 }],
     ['a base whose ring a non-member owns', { ...v.base!, nodes: v.base!.nodes.slice(1) }],
   ])('rejects %s', (_name, base) => {
-    expect(decode(JSON.stringify({ type: 'gossip-state', id: 0, changes: [], reply: true, base }))).toEqual({ ok: false, reason: 'bad-gossip-state' });
+    expect(decode(seal(JSON.stringify({ type: 'gossip-state', id: 0, changes: [], reply: true, base })))).toEqual({ ok: false, reason: 'bad-gossip-state' });
   });
 });

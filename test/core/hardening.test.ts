@@ -8,7 +8,7 @@ import { systemClock, systemRandom } from '../../src/adapters/system/clock';
 import { DynamoCore } from '../../src/core/node';
 import { encodeContext } from '../../src/core/context';
 import { StorageFullError, ValidationError } from '../../src/core/errors';
-import { decode, encode } from '../../src/core/messages';
+import { decode, encode, seal } from '../../src/core/messages';
 import * as vclock from '../../src/core/vclock';
 import type { Storage } from '../../src/ports/storage';
 import { until } from '../support/wait';
@@ -106,13 +106,25 @@ describe('client input', () => {
 describe('peer input', () => {
   it('row 8: message types named like Object.prototype members are counted and dropped', () => {
     for (const type of ['__proto__', 'hasOwnProperty', 'valueOf', 'constructor', 'toString']) {
-      expect(decode(JSON.stringify({ type, id: 1 }))).toEqual({ ok: false, reason: 'unknown-type' });
+      expect(decode(seal(JSON.stringify({ type, id: 1 })))).toEqual({ ok: false, reason: 'unknown-type' });
     }
+  });
+
+  it('a frame with any one character changed, or cut short, fails its checksum and is dropped', () => {
+    const good = encode({ type: 'put', id: 3, key: 'k', set: { clock: [['n1', 5, 0]], siblings: [{ dot: ['n1', 5], ts: 0, value: 1234 }] } });
+    expect(decode(good).ok).toBe(true);
+    for (let i = 0; i < good.length; i++) {
+      const code = good.charCodeAt(i);
+      const bad = good.slice(0, i) + String.fromCharCode(code === 0x39 ? 0x38 : code + 1) + good.slice(i + 1);
+      expect(decode(bad).ok).toBe(false);
+    }
+    expect(decode(good.slice(0, -1))).toEqual({ ok: false, reason: 'bad-checksum' });
+    expect(decode(good.slice(8))).toEqual({ ok: false, reason: 'bad-checksum' }); // bare JSON, no sum
   });
 
   it('row 9: a handoff of 100k sets is refused at the door', () => {
     const sets = Array.from({ length: 100_000 }, (_, i) => ({ key: `k${i}`, set: { clock: [], siblings: [] } }));
-    expect(decode(JSON.stringify({ type: 'handoff', id: 1, sets }))).toEqual({ ok: false, reason: 'bad-handoff' });
+    expect(decode(seal(JSON.stringify({ type: 'handoff', id: 1, sets })))).toEqual({ ok: false, reason: 'bad-handoff' });
   });
 
   it('row 7: a clock with a 20,000-char node id is refused, so no context grows past what decode takes', async () => {
@@ -121,7 +133,7 @@ describe('peer input', () => {
     const evil = net.open('evil');
     await until(() => evil.peers().includes('n0'), 2000, 'evil linked');
     const replies: Array<{ ok?: boolean }> = [];
-    evil.onMessage((_from, raw) => replies.push(JSON.parse(raw) as { ok?: boolean }));
+    evil.onMessage((_from, raw) => replies.push(JSON.parse(raw.slice(8)) as { ok?: boolean }));
     const set = { clock: [['x'.repeat(20_000), 1, 0]], siblings: [{ dot: ['x'.repeat(20_000), 1], ts: 0, value: 'boo' }] };
     evil.send('n0', encode({ type: 'put', id: 1, key: 'poison', set }));
     await until(() => replies.some((r) => r.ok === false), 2000, 'refusal');
@@ -137,7 +149,7 @@ describe('peer input', () => {
     await until(() => evil.peers().includes('n0'), 2000, 'evil linked');
     const replies: unknown[] = [];
     evil.onMessage((_from, raw) => {
-      const m = JSON.parse(raw) as { type: string };
+      const m = JSON.parse(raw.slice(8)) as { type: string };
       if (m.type === 'fwd-put-reply') replies.push(m);
     });
     const key = a.preferenceList('f')[0] === 'n0' ? 'f' : keyOutside(a, 'n1');

@@ -7,7 +7,7 @@ import { Actor } from '../../src/core/actor';
 import { emptyContext } from '../../src/core/context';
 import { partitionOf } from '../../src/core/hash';
 import { digestOf } from '../../src/core/merkle';
-import { decode, encode, type Message } from '../../src/core/messages';
+import { decode, encode, type Message, seal } from '../../src/core/messages';
 import { MintLog } from '../../src/core/minted';
 import { Reaper, type ReapItem } from '../../src/core/reaper';
 import { ReplicaStore, setToJson } from '../../src/core/replica';
@@ -143,8 +143,8 @@ describe("the 'reaped' message", () => {
   it('round-trips and rejects bad items', () => {
     const msg: Message = { type: 'reaped', id: 0, items: [{ key: 'k', digest: 'abc' }] };
     expect(decode(encode(msg))).toEqual({ ok: true, msg });
-    expect(decode(JSON.stringify({ type: 'reaped', id: 0, items: [{ key: '' }] }))).toEqual({ ok: false, reason: 'bad-reaped' });
+    expect(decode(seal(JSON.stringify({ type: 'reaped', id: 0, items: [{ key: '' }] })))).toEqual({ ok: false, reason: 'bad-reaped' });
     const many = Array.from({ length: 1001 }, (_, i) => ({ key: `k${i}`, digest: 'd' }));
-    expect(decode(JSON.stringify({ type: 'reaped', id: 0, items: many })).ok).toBe(false);
+    expect(decode(seal(JSON.stringify({ type: 'reaped', id: 0, items: many }))).ok).toBe(false);
   });
 });
