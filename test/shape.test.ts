@@ -1,4 +1,4 @@
-// The shape of the source (DESIGN.md, Layout and Conventions): functions under 80 lines, no import
+// The shape of the source (docs/architecture.md): functions under 80 lines, no import
 // cycle in src/, the layering rules between src/ directories, and node.ts a few hundred lines.
 
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// Typed errors of the public API (DESIGN.md): QuorumError, ValidationError, ClosedError, StorageFullError.
+// Typed errors of the public API: QuorumError, ValidationError, ClosedError, StorageFullError.
 
 export { ClosedError, StorageFullError } from '../ports/errors';
 

@@ -1,4 +1,4 @@
-// The node's configuration, defaults and the shapes of its public API (DESIGN.md "Public API").
+// The node's configuration, defaults and the shapes of its public API (the README's API section).
 // Kept apart from node.ts so the composition there reads on its own; node.ts re-exports all of it.
 
 import type { Clock } from '../ports/clock';

@@ -20,9 +20,9 @@ import { Counters } from './counters';
 import { partitionOf } from './hash';
 import { Membership, type Change, type MembershipView } from './membership';
 import { decode, encode, type KeySet, type Message } from './messages';
-import { partitionsOf, type Ring } from './ring';
+import { partitionsOf, sameOwners, type Ring } from './ring';
 import { seedEntries } from './seed';
-import { checkKey, checkQuorum, checkTimeout, checkValue } from './validate';
+import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
 import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
@@ -94,7 +94,7 @@ export class DynamoCore {
   async get(key: string, opts: RequestOptions & { r?: number } = {}): Promise<GetResult> {
     return this.track('get', async () => {
       checkKey(key);
-      const o = options(opts);
+      const o = checkOptions(opts);
       const r = checkQuorum('r', o.r ?? this.config.r, this.config.n);
       const timeoutMs = checkTimeout(o.timeoutMs) ?? this.config.timeoutMs;
       this.counters.requests.get++;
@@ -146,7 +146,7 @@ export class DynamoCore {
    */
   async leave(opts: { timeoutMs?: number } = {}): Promise<LeaveResult> {
     this.ensureOpen();
-    const deadline = this.clock.now() + (checkTimeout(options(opts).timeoutMs, 24 * 3600_000) ?? 60_000);
+    const deadline = this.clock.now() + (checkTimeout(checkOptions(opts).timeoutMs, 24 * 3600_000) ?? 60_000);
     this.leaving = true;
     if (this.view.isMember(this.id)) await this.propose('leave', this.id);
     const { hints, transfers } = this.parts;
@@ -291,7 +291,7 @@ export class DynamoCore {
     }
     const next = this.view.ring;
     const prev = this.ring;
-    if (next && !sameRing(prev, next)) {
+    if (next && !sameOwners(prev, next)) {
       this.ring = next;
       this.counters.ringChanges++;
       this.parts.transfers.ringChanged(prev, next);
@@ -326,7 +326,7 @@ export class DynamoCore {
       }
       const write = makeWrite();
       const ctx = decodeContext(context, key);
-      const o = options(opts);
+      const o = checkOptions(opts);
       const w = o.w === 'any' ? 'any' : checkQuorum('w', o.w ?? this.config.w, this.config.n);
       const timeoutMs = checkTimeout(o.timeoutMs) ?? this.config.timeoutMs;
       this.counters.requests[kind]++;
@@ -335,15 +335,4 @@ export class DynamoCore {
       return result;
     });
   }
-}
-
-/** Request options as given: undefined is "none"; anything but a plain object is refused. */
-function options<T extends object>(opts: T | undefined | null): Partial<T> {
-  if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ValidationError('options must be an object');
-  return opts;
-}
-
-function sameRing(a: Ring | undefined, b: Ring): boolean {
-  return a !== undefined && a.q === b.q && a.owners.every((o, i) => o === b.owners[i]);
 }

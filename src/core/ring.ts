@@ -11,6 +11,7 @@
 //                                                    `partition`, at most `limit` (placement.ts reads
 //                                                    the first N as primaries, the rest as fallbacks)
 //   partitionsOf(ring, node): number[]               partitions `node` owns, ascending
+//   sameOwners(a | undefined, b): boolean            every partition owned alike
 //   members(ring): NodeId[]                          distinct owners, sorted
 //   ownershipCounts(ring): Map<NodeId, number>
 //   movedPartitions(oldRing, newRing): Move[]        what changes hands (drives key transfer)
@@ -266,6 +267,11 @@ export function clockwise(ring: Ring, partition: number, limit = Infinity): Node
     }
   }
   return out;
+}
+
+/** Whether two rings assign every partition alike (undefined, no ring yet, never does). */
+export function sameOwners(a: Ring | undefined, b: Ring): boolean {
+  return a !== undefined && a.q === b.q && a.owners.every((o, i) => o === b.owners[i]);
 }
 
 export function partitionsOf(ring: Ring, node: NodeId): number[] {

@@ -1,4 +1,4 @@
-// Client input checks (DESIGN.md limits): keys are non-empty strings up to 1 KiB of UTF-8, values
+// Client input checks (docs/architecture.md, "What bad input gets"): keys are non-empty strings up to 1 KiB of UTF-8, values
 // JSON up to 1 MiB serialized, r/w within 1..N. Raised as ValidationError before anything is sent.
 
 import { ValidationError } from './errors';
@@ -36,6 +36,13 @@ export function checkValue(value: unknown): Json {
   const snapshot = JSON.parse(text) as Json;
   validateJson(snapshot);
   return snapshot;
+}
+
+/** Request options as given: undefined is "none"; anything but a plain object is refused. */
+export function checkOptions<T extends object>(opts: T | undefined | null): Partial<T> {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ValidationError('options must be an object');
+  return opts;
 }
 
 export function checkQuorum(name: 'r' | 'w', v: unknown, n: number): number {

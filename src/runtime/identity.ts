@@ -1,6 +1,6 @@
 // Node identity in a tab: `?node=` wins, else the id kept in this tab's sessionStorage (a reload
 // keeps it), else a fresh one. A duplicated tab inherits sessionStorage and so the same id; the
-// signaling server refuses it and the tab takes a fresh id instead of fighting (DESIGN.md).
+// signaling server refuses it and the tab takes a fresh id instead of fighting.
 
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

@@ -1,5 +1,5 @@
 // The runtime node: wires signaling, the WebRTC transport, fault injection, storage and the
-// pure core into the object apps and tests hold (DESIGN.md "Public API"). Environment-agnostic:
+// pure core into the object apps and tests hold (README, "Public API"). Environment-agnostic:
 // the browser entry (index.ts) and Node tests pass in their own socket, peer and storage factories.
 
 import { FaultyTransport, type Faults } from '../adapters/faults/transport';

@@ -1,4 +1,4 @@
-// Invariant checker for simulated runs (paper §4.4, §4.6 and DESIGN.md "Semantics that must hold"):
+// Invariant checker for simulated runs (paper §4.4, §4.6 and the semantics in the README):
 // no acknowledged write lost, no read of a value never written, siblings only from real concurrency.
 //
 // Public API:

@@ -18,7 +18,7 @@
 //   false siblings         a sibling whose set is contained in another sibling of the same read. Each write
 //                          adds a fresh integer, so a set holding X's new integer was written by someone
 //                          who read X (or read a descendant of X): X is in its causal past, and a write
-//                          made with a read's context must supersede X (DESIGN.md: siblings are bounded
+//                          made with a read's context must supersede X (siblings are bounded
 //                          by real concurrency). Counted in the final reads and in the writers' reads.
 // Pass: no lost acknowledged add, no phantom, converged, no false sibling in the final reads.
 

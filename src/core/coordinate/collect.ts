@@ -6,7 +6,7 @@
 //   class Collector<T>                  resolves at `need` answers; QuorumError at the deadline
 //
 // Why required() uses ring size and not reachability: a tab cut off from a five-member ring must
-// not succeed alone (DESIGN.md); only a ring that truly has fewer members than N lowers the bar.
+// not succeed alone; only a ring that truly has fewer members than N lowers the bar.
 
 import type { Clock } from '../../ports/clock';
 import type { NodeId } from '../../ports/transport';
