@@ -8,7 +8,7 @@
 //          --w any|N  (every write with this w; 'any' acknowledges degraded writes)
 //          --no-shrink  --verbose (a line per seed)
 //
-// Why shrink: we want a failing simulation to print for its seed and the smallest schedule that still
+// Why shrink: a failing simulation should print its seed and the smallest schedule that still
 // fails. The schedule is generated up front from the seed, so dropping faults one at a time and
 // rerunning the same seed is a cheap greedy minimization; each rerun is exact (the run is seeded).
 
