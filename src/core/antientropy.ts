@@ -24,7 +24,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { receive, respond, start, validateExchangePayload, type ExchangePayload, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
-import type { KeySet } from './messages';
+import type { KeySet } from './protocol/wire';
 import type { Placement } from './placement';
 import type { Ring } from './ring';
 import { SHIPMENT_KEYS } from './shipping';

@@ -19,7 +19,7 @@
 
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import type { KeySet } from './messages';
+import type { KeySet } from './protocol/wire';
 import { setToJson } from './replica';
 import type { Shipper } from './shipping';
 import * as versions from './versions';

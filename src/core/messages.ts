@@ -20,12 +20,9 @@ import type { ReapItem } from './reaper';
 import { isChange, MAX_CHANGES } from './membership';
 import { isBase } from './membership-base';
 
-/** A serialized sibling set (versions.toJson); validated by versions.fromJson where it is used. */
-export type SetJson = Json;
-export interface KeySet {
-  key: string;
-  set: SetJson;
-}
+import { isDigest, isKey, isNodeId, isRequestId as isId, type KeySet, type SetJson } from './protocol/wire';
+
+export type { KeySet, SetJson };
 
 export type Message =
   /** Store `set` (merge it into what you hold) for `key`; as a hint for `hintFor` if given. */
@@ -63,7 +60,6 @@ export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string }
 
 /** Values are at most 1 MiB serialized; a set carries a few siblings; leave room for several. */
 export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
-const MAX_KEY_CHARS = 1024;
 /** The longest deadline a client request may ask for (and a forward may carry): two minutes. */
 export const MAX_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_REAP_ITEMS = 1000;
@@ -165,16 +161,4 @@ function isText(x: unknown, max: number): x is string {
 }
 function isObject(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-function isId(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-function isKey(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= MAX_KEY_CHARS;
-}
-function isDigest(x: unknown): x is string {
-  return typeof x === 'string' && x.length <= 64;
-}
-function isNodeId(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= 64;
 }

@@ -17,7 +17,7 @@
 // set heavier than the cap ships alone; the store refuses to hold sets that could not).
 
 import type { NodeId } from '../ports/transport';
-import type { KeySet } from './messages';
+import type { KeySet } from './protocol/wire';
 
 export const SHIPMENT_KEYS = 100;
 export const SHIPMENT_CHARS = 1 << 20;
