@@ -292,8 +292,10 @@ export class DynamoCore {
       case 'gossip':
       case 'gossip-state':
         return gossip.handle(from, msg);
-      case 'aae':
-        return aae.handle(from, msg);
+      case 'aae': {
+        const dropped = aae.handle(from, msg);
+        return dropped === undefined ? undefined : this.counters.drop(dropped, from);
+      }
       case 'reaped':
         return reaper.noticed(from, msg.items);
       default:

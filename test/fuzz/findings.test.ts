@@ -1,0 +1,41 @@
+// Regressions for what the peer-protocol fuzzer (protocol.fuzz.test.ts) found: one test per defect,
+// each a hostile peer's raw frames against a live ring (or the unit they broke), failing before its fix.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryNetwork, type MemoryTransport } from '../../src/adapters/memory/transport';
+import { memoryStorage } from '../../src/adapters/memory/storage';
+import { systemClock, systemRandom } from '../../src/adapters/system/clock';
+import { DynamoCore } from '../../src/core/node';
+import { until } from '../support/wait';
+
+let nodes: DynamoCore[] = [];
+afterEach(async () => {
+  for (const n of nodes) await n.stop();
+  nodes = [];
+});
+
+/** Three members and a hostile peer linked to them; `evil.send` delivers raw frames. */
+async function ringWithHostile(): Promise<{ net: MemoryNetwork; nodes: DynamoCore[]; evil: MemoryTransport }> {
+  const net = new MemoryNetwork();
+  nodes = await Promise.all(['n0', 'n1', 'n2'].map((id) => DynamoCore.start({ id, transport: net.open(id), storage: memoryStorage(), clock: systemClock, random: systemRandom }, { q: 16 })));
+  const evil = net.open('evil');
+  await until(() => nodes.every((n) => n.members().filter((m) => m.status === 'up').length === 3) && evil.peers().length === 3, 5000, 'ring and hostile peer');
+  return { net, nodes, evil };
+}
+
+function drops(node: DynamoCore, reason: string): number {
+  return node.stats().messages.dropReasons[reason] ?? 0;
+}
+
+describe('anti-entropy messages', () => {
+  it('a bad payload, a partition out of range and a step of no exchange are counted as drops (seed 4)', async () => {
+    const { nodes, evil } = await ringWithHostile();
+    const n0 = nodes[0]!;
+    const good = { v: 1, r: 0, n: 0, of: 1, cfg: [4, 3], items: [] };
+    evil.send('n0', JSON.stringify({ type: 'aae', id: 0, x: 1, p: 0, init: true, payload: { v: 2 } }));
+    evil.send('n0', JSON.stringify({ type: 'aae', id: 0, x: 2, p: 16, init: true, payload: good }));
+    evil.send('n0', JSON.stringify({ type: 'aae', id: 0, x: 3, p: 0, init: false, payload: { ...good, r: 1 } }));
+    await until(() => (n0.stats().messages.dropsByPeer['evil'] ?? 0) >= 3, 2000, 'three drops');
+    expect([drops(n0, 'aae-payload'), drops(n0, 'aae-partition'), drops(n0, 'aae-no-exchange')]).toEqual([1, 1, 1]);
+  });
+});
