@@ -10,6 +10,7 @@
 //   pruneSet(set, opts)            -> SiblingSet
 //   digestInput(set) / equals(a,b) -> canonical string / boolean
 //   toJson(set) / fromJson(json)   -> SiblingSetJson / SiblingSet (throws ValidationError)
+//   checkParseable(set)            throws ValidationError unless fromJson would take it back
 //   canonicalJson(value), validateJson(value)
 //   lwwPut / lwwMerge              -> NEGATIVE CONTROL ONLY: last-writer-wins, loses writes.
 //   MAX_SIBLINGS, MAX_SET_CHARS    write-time bounds; NeedsNewActor (the coordinator must re-epoch)
@@ -360,6 +361,16 @@ function versionFromJson(j: unknown, i: number): Version {
   const value = j['value'];
   validateJson(value);
   return { dot: d, ts: ts as number, value, tombstone: false };
+}
+
+/**
+ * Throws ValidationError unless fromJson takes the set back. Two sets that each parse can merge into
+ * one that does not (clock entries and siblings add up); stored, it could never be read or shipped
+ * again, so the replica and the hint store refuse such a merge and keep what they had.
+ */
+export function checkParseable(set: SiblingSet): void {
+  if (set.clock.length > vclock.MAX_CLOCK_ENTRIES) throw new ValidationError(`set: a clock of ${set.clock.length} entries (limit ${vclock.MAX_CLOCK_ENTRIES})`);
+  if (set.siblings.length > MAX_PARSED_SIBLINGS) throw new ValidationError(`set: ${set.siblings.length} siblings (limit ${MAX_PARSED_SIBLINGS})`);
 }
 
 /** Parses and validates a stored or received set; throws ValidationError when malformed. */

@@ -39,3 +39,33 @@ describe('anti-entropy messages', () => {
     expect([drops(n0, 'aae-payload'), drops(n0, 'aae-partition'), drops(n0, 'aae-no-exchange')]).toEqual([1, 1, 1]);
   });
 });
+
+/** A set that parses, with `actors` clock entries named after `tag` and one sibling. */
+function wideSet(tag: string, actors = 1024) {
+  const names = Array.from({ length: actors }, (_, i) => `${tag}-${String(i).padStart(4, '0')}`);
+  return { clock: names.map((n) => [n, 1, 0]), siblings: [{ dot: [names[0], 1], ts: 0, value: tag }] };
+}
+
+/** Sends `msg` from the hostile peer and resolves to the member's put-ack. */
+function ask(evil: MemoryTransport, to: string, msg: { id: number } & Record<string, unknown>): Promise<{ ok: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const off = evil.onMessage((from, raw) => {
+      const m = JSON.parse(raw) as { type: string; id: number; ok: boolean; error?: string };
+      if (from === to && m.type === 'put-ack' && m.id === msg.id) resolve((off(), m));
+    });
+    evil.send(to, JSON.stringify(msg));
+  });
+}
+
+describe('sibling sets from peers', () => {
+  it('a merge whose clock would outgrow the parser is refused, and the key stays readable (seed 1)', async () => {
+    const { nodes, evil } = await ringWithHostile();
+    const n0 = nodes[0]!;
+    expect(await ask(evil, 'n0', { type: 'put', id: 1, key: 'wide', set: wideSet('a') })).toMatchObject({ ok: true });
+    expect(await ask(evil, 'n0', { type: 'put', id: 2, key: 'wide', set: wideSet('b') })).toMatchObject({ ok: false, error: 'ValidationError' });
+    expect((await n0.get('wide', { r: 1 })).values).toEqual(['a']);
+    // The same for hints kept for another member.
+    expect(await ask(evil, 'n0', { type: 'put', id: 3, key: 'wide-hint', set: wideSet('a'), hintFor: 'n1' })).toMatchObject({ ok: true });
+    expect(await ask(evil, 'n0', { type: 'put', id: 4, key: 'wide-hint', set: wideSet('b'), hintFor: 'n1' })).toMatchObject({ ok: false });
+  });
+});
