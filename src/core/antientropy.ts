@@ -175,13 +175,25 @@ export class AntiEntropy {
     if (tree && pending) {
       this.unhashed.delete(p);
       for (const [key, value] of pending) {
-        if (value === undefined) {
-          tree.remove(key);
-          this.deps.onHashed?.(key, p, undefined, ++this.seq);
-        } else this.insert(tree, p, key, value);
+        if (value !== undefined && this.tryInsert(tree, p, key, value)) continue;
+        tree.remove(key);
+        this.deps.onHashed?.(key, p, undefined, ++this.seq);
       }
     }
     return tree;
+  }
+
+  /**
+   * False when the stored set does not parse (written by an older version with other bounds, or
+   * damaged): left out of the tree, as build() does, rather than thrown from a timer or a handler.
+   */
+  private tryInsert(tree: MerkleTree, p: number, key: string, value: Json): boolean {
+    try {
+      this.insert(tree, p, key, value);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private insert(tree: MerkleTree, p: number, key: string, value: Json): void {

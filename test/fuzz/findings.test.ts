@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryNetwork, type MemoryTransport } from '../../src/adapters/memory/transport';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import { systemClock, systemRandom } from '../../src/adapters/system/clock';
+import { AntiEntropy, type AaeMessage } from '../../src/core/antientropy';
 import { DynamoCore } from '../../src/core/node';
 import { until } from '../support/wait';
 
@@ -31,7 +32,7 @@ describe('anti-entropy messages', () => {
   it('a bad payload, a partition out of range and a step of no exchange are counted as drops (seed 4)', async () => {
     const { nodes, evil } = await ringWithHostile();
     const n0 = nodes[0]!;
-    const good = { v: 1, r: 0, n: 0, of: 1, cfg: [4, 3], items: [] };
+    const good = { v: 1, r: 0, n: 0, of: 1, cfg: [4, 4], items: [] };
     evil.send('n0', JSON.stringify({ type: 'aae', id: 0, x: 1, p: 0, init: true, payload: { v: 2 } }));
     evil.send('n0', JSON.stringify({ type: 'aae', id: 0, x: 2, p: 16, init: true, payload: good }));
     evil.send('n0', JSON.stringify({ type: 'aae', id: 0, x: 3, p: 0, init: false, payload: { ...good, r: 1 } }));
@@ -67,5 +68,18 @@ describe('sibling sets from peers', () => {
     // The same for hints kept for another member.
     expect(await ask(evil, 'n0', { type: 'put', id: 3, key: 'wide-hint', set: wideSet('a'), hintFor: 'n1' })).toMatchObject({ ok: true });
     expect(await ask(evil, 'n0', { type: 'put', id: 4, key: 'wide-hint', set: wideSet('b'), hintFor: 'n1' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('stored sets that do not parse', () => {
+  it('anti-entropy leaves them out of the tree instead of throwing (from its timer, seed 3)', () => {
+    const placement = { replicates: () => true, coReplicas: () => ['b'] };
+    const io = { send: () => {}, push: async () => true, onRepair: () => {} };
+    const timing = { gapMs: 1, sweepPauseMs: 1, exchangeTimeoutMs: 1000 };
+    const aae = new AntiEntropy({ self: 'a', q: 1, clock: systemClock, random: systemRandom, storage: memoryStorage(), ring: () => undefined, placement, ...io, ...timing });
+    // What an older version may have stored: a clock past today's bound.
+    aae.stored('old', 0, { clock: Array.from({ length: 2000 }, (_, i) => [`x${i}`, 1, 0]), siblings: [] });
+    const payload = { v: 1, r: 0, n: 0, of: 1, cfg: [4, 4], items: [{ d: 0, i: 0, k: [] }] };
+    expect(() => aae.handle('b', { type: 'aae', id: 0, x: 1, p: 0, init: true, payload } as unknown as AaeMessage)).not.toThrow();
   });
 });
