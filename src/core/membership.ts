@@ -8,7 +8,7 @@
 //   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
 //   Membership.load(storage, q)           the view persisted under meta 'membership'
 //   .view  .save()
-//   isChange(x), MAX_CHANGES
+//   isChange(x), MAX_CHANGES, MAX_SEQ
 //
 // Why a history and not a member list: views must merge deterministically between any two nodes,
 // whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
@@ -42,6 +42,14 @@ export type MemberState = 'member' | 'left' | 'removed';
 
 /** A history this long is refused from peers: rooms are tabs, not datacenters. */
 export const MAX_CHANGES = 10_000;
+/**
+ * Highest sequence number taken from peers, with headroom below 2^53: a change at 2^53 - 1 would
+ * make every later proposal 2^53, which no peer accepts, and membership could never change again.
+ * Proposals stop at the bound too (ordered among equals by kind, then proposer): a ring whose
+ * history reached it (a buggy peer) still agrees on every change, though a removal made at the bound
+ * can no longer be undone by a later join.
+ */
+export const MAX_SEQ = 2 ** 48;
 const META = 'membership';
 const KIND_RANK: Record<ChangeKind, number> = { join: 0, leave: 1, remove: 2 };
 const STATE: Record<ChangeKind, MemberState> = { join: 'member', leave: 'left', remove: 'removed' };
@@ -82,7 +90,7 @@ export class MembershipView {
   }
 
   propose(kind: ChangeKind, node: NodeId, by: NodeId): Change {
-    const seq = (this.sorted.at(-1)?.seq ?? 0) + 1;
+    const seq = Math.min((this.sorted.at(-1)?.seq ?? 0) + 1, MAX_SEQ);
     const change: Change = { node, kind, seq, by };
     this.merge([change]);
     return change;
@@ -180,7 +188,8 @@ export function isChange(x: unknown): x is Change {
     (kind === 'join' || kind === 'leave' || kind === 'remove') &&
     typeof seq === 'number' &&
     Number.isSafeInteger(seq) &&
-    seq > 0
+    seq > 0 &&
+    seq <= MAX_SEQ
   );
 }
 

@@ -2,7 +2,7 @@
 // from it, and its persistence (paper §4.8.1).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isChange, Membership, MembershipView, type Change, type ChangeKind, type MemberState } from '../../src/core/membership';
+import { isChange, MAX_SEQ, Membership, MembershipView, type Change, type ChangeKind, type MemberState } from '../../src/core/membership';
 import { movedPartitions, ownershipCounts, type Ring } from '../../src/core/ring';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import type { NodeId } from '../../src/ports/transport';
@@ -359,7 +359,7 @@ describe('membership: isChange', () => {
   it('accepts well-formed changes', () => {
     expect(isChange(good)).toBe(true);
     expect(isChange({ ...good, kind: 'leave' })).toBe(true);
-    expect(isChange({ ...good, kind: 'remove', seq: Number.MAX_SAFE_INTEGER })).toBe(true);
+    expect(isChange({ ...good, kind: 'remove', seq: MAX_SEQ })).toBe(true);
     expect(isChange({ ...good, node: 'x'.repeat(64), by: 'y'.repeat(64) })).toBe(true);
   });
 
@@ -377,6 +377,7 @@ describe('membership: isChange', () => {
     ['NaN seq', { ...good, seq: NaN }],
     ['infinite seq', { ...good, seq: Infinity }],
     ['unsafe seq', { ...good, seq: 2 ** 53 }],
+    ['seq past MAX_SEQ (no headroom left for the next proposal)', { ...good, seq: Number.MAX_SAFE_INTEGER }],
     ['string seq', { ...good, seq: '1' }],
     ['empty node', { ...good, node: '' }],
     ['long node id', { ...good, node: 'x'.repeat(65) }],

@@ -83,3 +83,18 @@ describe('stored sets that do not parse', () => {
     expect(() => aae.handle('b', { type: 'aae', id: 0, x: 1, p: 0, init: true, payload } as unknown as AaeMessage)).not.toThrow();
   });
 });
+
+describe('membership gossip', () => {
+  it('a change at sequence 2^53-1 does not stop later changes from spreading (seed 6)', async () => {
+    const { net, nodes, evil } = await ringWithHostile();
+    // Harmless on its face: n0 is a member already. But the next proposal would get seq 2^53.
+    const odd = { node: 'n0', kind: 'join', seq: 2 ** 53 - 1, by: 'n0' };
+    for (const to of ['n0', 'n1', 'n2']) evil.send(to, JSON.stringify({ type: 'gossip-state', id: 0, changes: [odd], reply: false }));
+    const n3 = await DynamoCore.start({ id: 'n3', transport: net.open('n3'), storage: memoryStorage(), clock: systemClock, random: systemRandom }, { q: 16 });
+    nodes.push(n3);
+    const lists = (n: DynamoCore) => n.members().some((m) => m.id === 'n3');
+    await until(() => nodes.every(lists), 5000, 'n3 listed everywhere');
+    await n3.leave({ timeoutMs: 5000 });
+    await until(() => !nodes.some((n) => n !== n3 && lists(n)), 5000, 'n3 gone everywhere');
+  });
+});
