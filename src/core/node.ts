@@ -283,12 +283,16 @@ export class DynamoCore {
         const answer = await puts.onForwarded(from, msg);
         return answer ? void reply({ ...answer, id: msg.id }) : this.counters.drop('duplicate-fwd-put', from);
       }
-      case 'handoff':
+      case 'handoff': {
         if (msg.digest !== undefined && msg.digest !== this.view.digest) gossip.push(from);
+        // Every set parsed before any is applied: one that does not parse refuses the whole handoff
+        // (unacked, the sender keeps it), never half of it with the other half's writes unobserved.
+        const sets = msg.sets.map(({ key, set }) => ({ key, set: versions.fromJson(set) }));
         // All at once: keys are independent (each has its own lock), and concurrent writes share
         // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
-        await Promise.all(msg.sets.map(({ key, set }) => local.apply(key, versions.fromJson(set), undefined, from)));
+        await Promise.all(sets.map(({ key, set }) => local.apply(key, set, undefined, from)));
         return void reply({ type: 'handoff-ack', id: msg.id });
+      }
       case 'gossip':
       case 'gossip-state':
         return gossip.handle(from, msg);

@@ -98,3 +98,27 @@ describe('membership gossip', () => {
     await until(() => !nodes.some((n) => n !== n3 && lists(n)), 5000, 'n3 gone everywhere');
   });
 });
+
+describe('handoff', () => {
+  it('a set that does not parse refuses the whole handoff: nothing applied, nothing left unobserved (seed 5)', async () => {
+    const { nodes, evil } = await ringWithHostile();
+    const escaped: unknown[] = [];
+    const onEscape = (err: unknown) => void escaped.push(err);
+    process.on('unhandledRejection', onEscape);
+    try {
+      expect(await ask(evil, 'n0', { type: 'put', id: 1, key: 'wide', set: wideSet('a') })).toMatchObject({ ok: true });
+      // The first set is refused when merged (see above), the second is new, the third does not parse.
+      const sets = [{ key: 'wide', set: wideSet('b') }, { key: 'fresh', set: wideSet('c', 1) }, { key: 'bad', set: { clock: 'no' } }];
+      evil.send('n0', JSON.stringify({ type: 'handoff', id: 2, sets }));
+      await until(() => drops(nodes[0]!, 'handler-ValidationError') === 1, 2000, 'the handoff refused');
+      const reply = await new Promise<{ set: unknown }>((resolve) => {
+        evil.onMessage((_from, raw) => (JSON.parse(raw) as { type: string }).type === 'get-reply' && resolve(JSON.parse(raw) as { set: unknown }));
+        evil.send('n0', JSON.stringify({ type: 'get', id: 3, key: 'fresh' }));
+      });
+      expect(reply.set).toBeNull();
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onEscape);
+    }
+  });
+});
