@@ -301,7 +301,9 @@ export class DynamoCore {
         return dropped === undefined ? undefined : this.counters.drop(dropped, from);
       }
       case 'reaped':
-        return reaper.noticed(from, msg.items);
+        // None taken: not from a primary of these keys, or for tombstones not held here.
+        if (reaper.noticed(from, msg.items) === 0) this.counters.drop('reaped-ignored', from);
+        return;
       default:
         if (!requests.reply(from, msg)) this.counters.drop('unmatched-reply', from);
     }

@@ -58,6 +58,18 @@ function ask(evil: MemoryTransport, to: string, msg: { id: number } & Record<str
   });
 }
 
+describe('reap notices', () => {
+  it('a notice from a peer that is no primary of the key is counted as dropped (seed 1)', async () => {
+    const { nodes, evil } = await ringWithHostile();
+    const n0 = nodes[0]!;
+    await n0.put('gone', 1);
+    await n0.delete('gone', (await n0.get('gone')).context);
+    evil.send('n0', JSON.stringify({ type: 'reaped', id: 0, items: [{ key: 'gone', digest: 'AAAAAAAAAAAAAAAAAAAAAA' }] }));
+    await until(() => drops(n0, 'reaped-ignored') === 1, 2000, 'the notice counted');
+    expect(n0.stats().messages.dropsByPeer['evil']).toBe(1);
+  });
+});
+
 describe('sibling sets from peers', () => {
   it('a merge whose clock would outgrow the parser is refused, and the key stays readable (seed 1)', async () => {
     const { nodes, evil } = await ringWithHostile();
