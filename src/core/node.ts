@@ -288,9 +288,8 @@ export class DynamoCore {
         // Every set parsed before any is applied: one that does not parse refuses the whole handoff
         // (unacked, the sender keeps it), never half of it with the other half's writes unobserved.
         const sets = msg.sets.map(({ key, set }) => ({ key, set: versions.fromJson(set) }));
-        // All at once: keys are independent (each has its own lock), and concurrent writes share
-        // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
-        await Promise.all(sets.map(({ key, set }) => local.apply(key, set, undefined, from)));
+        const refused = await local.applyAll(sets, from);
+        for (let i = 0; i < refused; i++) this.counters.drop('handoff-set-refused', from);
         return void reply({ type: 'handoff-ack', id: msg.id });
       }
       case 'gossip':

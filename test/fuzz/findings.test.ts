@@ -134,3 +134,19 @@ describe('handoff', () => {
     }
   });
 });
+
+describe('a key two replicas hold in sets that cannot merge', () => {
+  it('is refused alone: the rest of a handoff is applied and acked, so shipments and leaves finish (seed 1)', async () => {
+    const { nodes, evil } = await ringWithHostile();
+    expect(await ask(evil, 'n0', { type: 'put', id: 1, key: 'poison', set: wideSet('a') })).toMatchObject({ ok: true });
+    let acked = false;
+    evil.onMessage((_from, raw) => void (acked ||= (JSON.parse(raw) as { type: string }).type === 'handoff-ack'));
+    const sets = [{ key: 'poison', set: wideSet('b') }, { key: 'fine', set: wideSet('c', 1) }];
+    evil.send('n0', JSON.stringify({ type: 'handoff', id: 2, sets }));
+    await until(() => acked || drops(nodes[0]!, 'handler-ValidationError') > 0, 2000, 'an ack or a refusal');
+    expect(acked).toBe(true);
+    expect(drops(nodes[0]!, 'handoff-set-refused')).toBe(1);
+    expect((await nodes[0]!.get('fine', { r: 1 })).values).toEqual(['c']);
+    expect((await nodes[0]!.get('poison', { r: 1 })).values).toEqual(['a']);
+  });
+});
