@@ -150,3 +150,21 @@ describe('a key two replicas hold in sets that cannot merge', () => {
     expect((await nodes[0]!.get('poison', { r: 1 })).values).toEqual(['a']);
   });
 });
+
+describe('leave', () => {
+  it('tells every peer the leave itself, not a digest they must come back for (seed 1)', async () => {
+    const { net, nodes } = await ringWithHostile();
+    const t3 = net.open('n3');
+    const n3 = await DynamoCore.start({ id: 'n3', transport: t3, storage: memoryStorage(), clock: systemClock, random: systemRandom }, { q: 16 });
+    nodes.push(n3);
+    const lists = (n: DynamoCore) => n.members().some((m) => m.id === 'n3');
+    await until(() => nodes.every(lists), 5000, 'n3 listed everywhere');
+    // From here n3 hears no gossip: like a node that stopped before its peers asked for its history.
+    const deliver = t3.deliver.bind(t3);
+    t3.deliver = (from, data) => {
+      if (!data.includes('"type":"gossip')) deliver(from, data);
+    };
+    await n3.leave({ timeoutMs: 5000 });
+    await until(() => !nodes.some((n) => n !== n3 && lists(n)), 3000, 'n3 gone everywhere');
+  });
+});
