@@ -11,7 +11,7 @@
 //                                              merged into the replica; a reaped key's echo is refused
 //                                              and its sender reminded
 //   .applyAll(sets, from): Promise<number>     a handoff's sets; resolves to how many were refused
-//                                              for good (their merge would not parse back)
+//                                              for good (their merge could not be stored)
 //   mergeAll(base, others, versioning)
 
 import type { Json, Storage } from '../ports/storage';
@@ -72,7 +72,7 @@ export class Local {
   /**
    * Applies a handoff's sets all at once (keys are independent, each has its own lock, and
    * concurrent writes share IndexedDB transactions). Resolves to how many were refused for good: a
-   * set whose merge here would not parse back (ValidationError) can never be taken, so it must not
+   * set whose merge here could not be stored (ValidationError) can never be taken, so it must not
    * hold back the rest, or every shipment carrying it would be retried forever and a leave would
    * never finish. Any other failure (a full disk, closing) rejects: the sender keeps the lot.
    */

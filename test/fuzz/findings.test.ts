@@ -168,3 +168,17 @@ describe('leave', () => {
     await until(() => !nodes.some((n) => n !== n3 && lists(n)), 3000, 'n3 gone everywhere');
   });
 });
+
+describe('sets grown by merges', () => {
+  it('a merge whose values outgrow twice the write bound is refused, so the key still ships (seed 1)', async () => {
+    const { nodes, evil } = await ringWithHostile();
+    const answers: boolean[] = [];
+    for (let i = 0; i < 12; i++) {
+      const set = { clock: [[`a${i}`, 1, 0]], siblings: [{ dot: [`a${i}`, 1], ts: 0, value: 'v'.repeat(900_000) }] };
+      answers.push((await ask(evil, 'n0', { type: 'put', id: i + 1, key: 'big', set })).ok);
+    }
+    // Nine siblings of 900,000 chars fit in 8 Mi; the tenth would not.
+    expect(answers).toEqual([...Array(9).fill(true), false, false, false]);
+    expect((await nodes[1]!.get('big', { r: 3 })).values).toHaveLength(9);
+  });
+});
