@@ -6,7 +6,9 @@
 //   new AntiEntropy(deps)
 //   .start()  .stop()
 //   .stored(key, partition, value | undefined)   a key record changed locally (tracked-storage.ts)
-//   .handle(from, msg)                           an 'aae' message
+//   .handle(from, msg)                           an 'aae' message; returns a drop reason when it
+//                                                was not applied (bad payload, no such partition or
+//                                                exchange)
 //   .stats()                                     { exchanges, keysPushed, lastRepairAt, treesReady, ... }
 //
 // Pacing. Trees are built from storage at start a few hundred keys per tick, so a tab with 100k keys
@@ -142,24 +144,28 @@ export class AntiEntropy {
     return { ...this.counts, treesReady: this.ready.size };
   }
 
-  handle(from: NodeId, msg: AaeMessage): void {
+  /** Handles the message; returns why it was dropped unapplied (for the node's counters), if it was. */
+  handle(from: NodeId, msg: AaeMessage): string | undefined {
     const payload = validateExchangePayload(msg.payload);
+    if (!payload) return 'aae-payload';
     const tree = this.treeOf(msg.p);
-    if (!payload || !tree) return;
+    if (!tree) return 'aae-partition';
     const key = exchangeKey(from, msg.x, !msg.init);
     const known = this.exchanges.get(key);
-    if (known) return this.advance(key, known, receive(known.session, tree, payload));
-    if (!msg.init || payload.r !== 0) return;
+    if (known) return void this.advance(key, known, receive(known.session, tree, payload));
+    // A step of an exchange that is over here (timed out, finished) or never was.
+    if (!msg.init || payload.r !== 0) return 'aae-no-exchange';
     if (!this.ready.has(msg.p)) {
       // An unbuilt tree would report keys missing that are not: say no, the peer tries later.
-      return this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: refusal('tree not built yet') });
+      return void this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: refusal('tree not built yet') });
     }
     if (!this.replicas(msg.p, [this.deps.self, from])) {
       // A peer sweeping with an older ring: comparing would copy keys to a node that must not keep them.
-      return this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: refusal('not replicas of this partition') });
+      return void this.deps.send(from, { type: 'aae', id: 0, x: msg.x, p: msg.p, init: false, payload: refusal('not replicas of this partition') });
     }
     const step = respond(tree, payload);
     this.advance(key, this.track(key, from, msg.p, step.session), step);
+    return undefined;
   }
 
   /** The partition's tree with every write noted so far applied. */
@@ -169,13 +175,25 @@ export class AntiEntropy {
     if (tree && pending) {
       this.unhashed.delete(p);
       for (const [key, value] of pending) {
-        if (value === undefined) {
-          tree.remove(key);
-          this.deps.onHashed?.(key, p, undefined, ++this.seq);
-        } else this.insert(tree, p, key, value);
+        if (value !== undefined && this.tryInsert(tree, p, key, value)) continue;
+        tree.remove(key);
+        this.deps.onHashed?.(key, p, undefined, ++this.seq);
       }
     }
     return tree;
+  }
+
+  /**
+   * False when the stored set does not parse (written by an older version with other bounds, or
+   * damaged): left out of the tree, as build() does, rather than thrown from a timer or a handler.
+   */
+  private tryInsert(tree: MerkleTree, p: number, key: string, value: Json): boolean {
+    try {
+      this.insert(tree, p, key, value);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private insert(tree: MerkleTree, p: number, key: string, value: Json): void {

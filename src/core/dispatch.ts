@@ -32,19 +32,26 @@ export async function dispatch(from: NodeId, msg: Message, ctx: DispatchContext)
       const answer = await puts.onForwarded(from, msg);
       return answer ? reply({ ...answer, id: msg.id }) : ctx.counters.drop('duplicate-fwd-put', from);
     }
-    case 'handoff':
+    case 'handoff': {
       if (msg.digest !== undefined && msg.digest !== ctx.digest) gossip.push(from);
-      // All at once: keys are independent (each has its own lock), and concurrent writes share
-      // IndexedDB transactions (group commit), where one at a time would pay a commit per key.
-      await Promise.all(msg.sets.map(({ key, set }) => local.apply(key, versions.fromJson(set), undefined, from)));
+      // Every set parsed before any is applied: one that does not parse refuses the whole handoff
+      // (unacked, the sender keeps it), never half of it with the other half's writes unobserved.
+      const sets = msg.sets.map(({ key, set }) => ({ key, set: versions.fromJson(set) }));
+      const refused = await local.applyAll(sets, from);
+      for (let i = 0; i < refused; i++) ctx.counters.drop('handoff-set-refused', from);
       return reply({ type: 'handoff-ack', id: msg.id });
+    }
     case 'gossip':
     case 'gossip-state':
       return gossip.handle(from, msg);
-    case 'aae':
-      return aae.handle(from, msg);
+    case 'aae': {
+      const dropped = aae.handle(from, msg);
+      return dropped === undefined ? undefined : ctx.counters.drop(dropped, from);
+    }
     case 'reaped':
-      return reaper.noticed(from, msg.items);
+      // None taken: not from a primary of these keys, or for tombstones not held here.
+      if (reaper.noticed(from, msg.items) === 0) ctx.counters.drop('reaped-ignored', from);
+      return;
     case 'ping':
     case 'pong':
       // Synchronously, from the message event: a hidden tab's timers are throttled, its events are not.

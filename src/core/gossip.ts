@@ -5,6 +5,7 @@
 //   .start()  .stop()
 //   .round()                      one exchange with a random live peer (the timer calls it)
 //   .push(peer)                   offer our digest to one peer now (a link came up, a local change)
+//   .announce(peer)               send our whole history now, unasked (a node about to stop)
 //   .handle(from, msg)            'gossip' and 'gossip-state' messages
 //   .rounds                       rounds started so far (for convergence measurements)
 //   .refused                      changes of peers' states not taken in (over the limits below)
@@ -100,6 +101,11 @@ export class Gossip {
 
   push(peer: NodeId): void {
     this.deps.send(peer, { type: 'gossip', id: 0, digest: this.deps.view().digest });
+  }
+
+  /** Sends our whole history unasked: a node about to stop could not answer a peer that asked later. */
+  announce(peer: NodeId): void {
+    this.sendState(peer, false);
   }
 
   handle(from: NodeId, msg: GossipMessage): void {

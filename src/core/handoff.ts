@@ -4,6 +4,7 @@
 //   new HintStore(storage, merge)
 //   .load(): Promise<void>                          read durable hints at start
 //   .add(owner, key, set): Promise<void>            durable before it resolves (then the write is acked)
+//                                                   ValidationError if the merge could not be stored (versions.checkStorable)
 //   .forKey(key): SiblingSet[]                      hinted sets a read must include
 //   .owners(): NodeId[]  .count(): number
 //   .batch(owner, max): KeySet[]                    what to deliver next
@@ -48,6 +49,7 @@ export class HintStore {
     const slot = this.slot(owner);
     const prev = slot.get(key);
     const next = prev ? this.merge(prev, set) : set;
+    versions.checkStorable(next);
     slot.set(key, next);
     await this.storage.putMeta(name(owner, key), { owner, key, set: setToJson(next) } as Json);
   }

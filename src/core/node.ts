@@ -158,6 +158,9 @@ export class DynamoCore {
       if (transfers.pending() > 0) await new Promise<void>((r) => this.clock.setTimer(Math.min(500, this.config.transferIntervalMs), r));
     }
     const { moved, partitionsPending } = transfers.stats();
+    // Gossip is pulled: a peer that got our digest asks for the history, and we may be gone by
+    // then. Whatever the transfers took, every live peer gets the leave itself before we stop.
+    for (const p of this.transport.peers()) this.parts.gossip.announce(p);
     await this.stop();
     return { complete: partitionsPending === 0, moved, partitionsPending };
   }

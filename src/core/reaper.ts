@@ -8,9 +8,10 @@
 //                                                     its hashing counter); digest only when the set
 //                                                     holds nothing but tombstones
 //   .exchanged(peer, partition, seq, differing)       an exchange that began at `seq` completed
-//   .noticed(from, items)                             a primary reaped these (key, digest); notices
+//   .noticed(from, items): number                     a primary reaped these (key, digest); notices
 //                                                     from a node that is not a primary of the key,
-//                                                     or for a tombstone not held here, are ignored
+//                                                     or for a tombstone not held here, are ignored;
+//                                                     returns how many were taken
 //   .wasReaped(key, set): ReapItem | undefined        this exact set was reaped here lately
 //   .due(): boolean   .round(): Promise<number>       reap what is ready (at most every intervalMs)
 //   .stats()
@@ -110,15 +111,19 @@ export class Reaper {
     byPeer.set(peer, { seq, differing });
   }
 
-  noticed(from: NodeId, items: readonly ReapItem[]): void {
+  /** Returns how many of the items were taken (0: the notice was dropped, for the node's counters). */
+  noticed(from: NodeId, items: readonly ReapItem[]): number {
     const ring = this.deps.ring();
-    if (!ring) return;
+    if (!ring) return 0;
+    let taken = 0;
     for (const { key, digest } of items) {
       // Only a primary of the key has the confirmations a reap needs; anyone else skipping the grace
       // period would delete a tombstone that may still be needed.
       if (!this.tombstones.has(key) || !this.deps.placement.primaries(partitionOf(key, ring.q), ring).includes(from)) continue;
       this.notices.set(key, digest);
+      taken++;
     }
+    return taken;
   }
 
   wasReaped(key: string, set: SiblingSet): ReapItem | undefined {

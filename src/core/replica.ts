@@ -6,6 +6,7 @@
 //   new ReplicaStore(storage, q, versioning?)
 //   .read(key): Promise<SiblingSet | undefined>
 //   .update(key, fn): Promise<SiblingSet>     serialized per key; fn sees the durable current set
+//                                             (a result that could not be read back or shipped is refused: ValidationError)
 //   .merge(key, set): Promise<{ set, changed }>
 //   .exclusive(key, task): Promise<T>        runs task under the key's lock, writing nothing itself
 //
@@ -50,6 +51,7 @@ export class ReplicaStore {
       const current = (await this.read(key)) ?? versions.empty();
       const next = fn(current);
       if (next !== current) {
+        versions.checkStorable(next);
         await this.storage.put({ key, partition: partitionOf(key, this.q), value: setToJson(next) });
       }
       return next;

@@ -10,16 +10,19 @@
 //   pruneSet(set, opts)            -> SiblingSet
 //   digestInput(set) / equals(a,b) -> canonical string / boolean
 //   toJson(set) / fromJson(json)   -> SiblingSetJson / SiblingSet (throws ValidationError)
+//   checkStorable(set)             throws ValidationError unless fromJson takes it back and it ships
 //   canonicalJson(value), validateJson(value)
 //   lwwPut / lwwMerge              -> NEGATIVE CONTROL ONLY: last-writer-wins, loses writes.
 //   MAX_SIBLINGS, MAX_SET_CHARS    write-time bounds; NeedsNewActor (the coordinator must re-epoch)
+//   MAX_MERGED_CHARS               the bound on a stored set's values (checkStorable)
 //
 // Bounds (Riak's max_siblings and max_object_size). A put whose result would hold more than
 // MAX_SIBLINGS versions, or more than MAX_SET_CHARS of serialized values, is refused with a
 // ValidationError and nothing is stored: blind writes cannot grow a key until it no longer fits in a
-// message (what a node stores, it must always be able to ship). Merges are never refused (that would
-// lose data), so a set may reach twice a bound when two full replicas meet; the 16 Mi-char message
-// limit leaves room for that. Parsing accepts up to MAX_PARSED_SIBLINGS.
+// message (what a node stores, it must always be able to ship). Merges of sets within these bounds
+// are never refused (that would lose data), so a set may reach twice a bound when two full replicas
+// meet; the 16 Mi-char message limit leaves room for that. Past it (only a buggy or hostile peer
+// gets there) the replica refuses the merge (checkStorable). Parsing accepts up to MAX_PARSED_SIBLINGS.
 //
 // Model. A set is { clock, siblings }. `clock` is the causal context: every event this replica
 // has seen for the key. Each sibling is a version with its own dot (coordinator, counter). The
@@ -86,6 +89,8 @@ export interface ReadResult {
 export const MAX_JSON_DEPTH = 256;
 export const MAX_SIBLINGS = 64;
 export const MAX_SET_CHARS = 4 * 1024 * 1024;
+/** Values a stored set may hold: two full replicas meeting (see the header), within a 16 Mi-char message. */
+export const MAX_MERGED_CHARS = 2 * MAX_SET_CHARS;
 const MAX_PARSED_SIBLINGS = 1024;
 
 /** The coordinator cannot mint under its actor (its counter reached vclock.MAX_COUNTER): it needs a new epoch. */
@@ -360,6 +365,22 @@ function versionFromJson(j: unknown, i: number): Version {
   const value = j['value'];
   validateJson(value);
   return { dot: d, ts: ts as number, value, tombstone: false };
+}
+
+/**
+ * Throws ValidationError unless the set can be stored: fromJson takes it back, and its values fit in
+ * a message (MAX_MERGED_CHARS). Sets that each pass can merge into one that does not (clock entries,
+ * siblings and values add up, and a peer's set may come near the message limit alone); stored, it
+ * could never be read back or shipped again, so the replica and the hint store refuse such a merge
+ * and keep what they had. A lone sibling arrived whole in one message, so its size is not counted.
+ */
+export function checkStorable(set: SiblingSet): void {
+  if (set.clock.length > vclock.MAX_CLOCK_ENTRIES) throw new ValidationError(`set: a clock of ${set.clock.length} entries (limit ${vclock.MAX_CLOCK_ENTRIES})`);
+  if (set.siblings.length > MAX_PARSED_SIBLINGS) throw new ValidationError(`set: ${set.siblings.length} siblings (limit ${MAX_PARSED_SIBLINGS})`);
+  if (set.siblings.length <= 1) return;
+  let chars = 0;
+  for (const s of set.siblings) chars += s.tombstone ? 0 : JSON.stringify(s.value).length;
+  if (chars > MAX_MERGED_CHARS) throw new ValidationError(`set: ${chars} characters of values (limit ${MAX_MERGED_CHARS} once merged)`);
 }
 
 /** Parses and validates a stored or received set; throws ValidationError when malformed. */

@@ -104,7 +104,12 @@ export class MemoryTransport extends TransportEvents implements Transport {
     if (!this.closed && this.up.has(peer)) this.network.drop(this, peer);
   }
 
+  /**
+   * What was sent before still arrives, then the links go down (as the WebRTC adapter pumps its
+   * outbox before closing): the flush already scheduled runs first, timers being FIFO.
+   */
   async close(): Promise<void> {
+    if (!this.closed && this.outbox.size > 0) await new Promise<void>((r) => setTimeout(r, 0));
     this.closeNow();
   }
 
