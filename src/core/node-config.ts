@@ -110,8 +110,11 @@ export interface NodeStats {
   antiEntropy: AntiEntropyStats;
   /** Tombstone reaping; `epoch` is the actor epoch this node mints under (actor.ts). */
   reaping: ReaperStats & { epoch: number };
-  /** Peer messages: dropped ones by reason and by sending peer (up to 64 peers, the rest as "other"). */
-  messages: { received: number; dropped: number; dropReasons: Record<string, number>; dropsByPeer: Record<string, number> };
+  /**
+   * Peer messages: dropped ones by reason and by sending peer (up to 64 peers, the rest as "other");
+   * malformedByPeer counts only those that failed the checksum or validation.
+   */
+  messages: { received: number; dropped: number; dropReasons: Record<string, number>; dropsByPeer: Record<string, number>; malformedByPeer: Record<string, number> };
 }
 
 export type NodeEvent = 'members' | 'change' | 'repair';

@@ -261,7 +261,7 @@ export class DynamoCore {
   private onMessage(from: NodeId, raw: string): void {
     if (this.closed) return;
     const decoded = decode(raw);
-    if (!decoded.ok) return this.counters.drop(decoded.reason, from);
+    if (!decoded.ok) return this.counters.malformed(decoded.reason, from);
     this.counters.messages.received++;
     this.parts.liveness.heard(from);
     const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.parts.transport.send(from, encode(m)) };

@@ -30,6 +30,8 @@ export type { LeaveResult, Member, MemberStatus, PutResult, GetResult } from '..
 export interface NodeStats extends CoreStats {
   transport: WebRtcStats;
   faultDropped: number;
+  /** Messages this node damaged on purpose (faults.corrupt) and handed to a live link. */
+  faultCorrupted: number;
 }
 
 export interface RuntimeEnv {
@@ -162,7 +164,7 @@ class RuntimeNode implements DynamoNode {
     return this.core.preferenceList(key);
   }
   stats(): NodeStats {
-    return { ...this.core.stats(), transport: this.webrtc.stats(), faultDropped: this.transport.dropped };
+    return { ...this.core.stats(), transport: this.webrtc.stats(), faultDropped: this.transport.dropped, faultCorrupted: this.transport.corrupted };
   }
   on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe {
     return this.core.on(event, fn);

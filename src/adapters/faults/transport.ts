@@ -1,17 +1,25 @@
-// Fault injection at the transport: cut links to chosen peers, drop a fraction of messages.
-// Wraps any Transport, so tests and the ring console can partition real tabs (node.faults).
+// Fault injection at the transport: cut links to chosen peers, drop a fraction of messages, corrupt
+// a fraction of outgoing ones. Wraps any Transport, so tests and the ring console can partition real
+// tabs (node.faults) or turn one into a tab that sends bad frames.
 
 import { Listeners } from '../../ports/emitter';
+import { corruptMessage } from './corrupt';
 import type { Random } from '../../ports/random';
 import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
 
 export interface Faults {
   /** Cut this node off from `peers` (both directions, as seen from here); replaces earlier cuts. */
   isolate(peers: NodeId[]): void;
-  /** Restore every cut link and stop dropping. */
+  /** Restore every cut link, stop dropping and stop corrupting. */
   heal(): void;
   /** Drop each message in and out with probability p (0..1). */
   dropRate(p: number): void;
+  /**
+   * Damage each outgoing message with probability p (0..1), at random (corrupt.ts): characters
+   * flipped anywhere (checksum and JSON alike), a truncation, a duplicated chunk, or garbage.
+   * Incoming messages are left alone: this makes this node the misbehaving one. 0 stops it.
+   */
+  corrupt(p: number): void;
   /** Peers currently cut off. */
   isolated(): NodeId[];
 }
@@ -19,11 +27,14 @@ export interface Faults {
 export class FaultyTransport implements Transport, Faults {
   private cut = new Set<NodeId>();
   private drop = 0;
+  private corruption = 0;
   private readonly ups = new Listeners<[NodeId]>();
   private readonly downs = new Listeners<[NodeId]>();
   private readonly hints = new Listeners<[NodeId]>();
   private readonly unsubscribe: Unsubscribe[];
   dropped = 0;
+  /** Corrupted messages handed to a live link. */
+  corrupted = 0;
 
   constructor(
     private readonly inner: Transport,
@@ -47,7 +58,10 @@ export class FaultyTransport implements Transport, Faults {
   send(to: NodeId, data: string): boolean {
     if (this.cut.has(to)) return false;
     if (this.lose()) return this.inner.peers().includes(to);
-    return this.inner.send(to, data);
+    if (!(this.corruption > 0 && this.random.next() < this.corruption)) return this.inner.send(to, data);
+    const sent = this.inner.send(to, corruptMessage(data, this.random).data);
+    if (sent) this.corrupted++;
+    return sent;
   }
 
   drain(to: NodeId): Promise<void> {
@@ -88,11 +102,15 @@ export class FaultyTransport implements Transport, Faults {
   heal(): void {
     this.isolate([]);
     this.drop = 0;
+    this.corruption = 0;
   }
 
   dropRate(p: number): void {
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`dropRate must be within 0..1, got ${p}`);
-    this.drop = p;
+    this.drop = probability('dropRate', p);
+  }
+
+  corrupt(p: number): void {
+    this.corruption = probability('corrupt', p);
   }
 
   isolated(): NodeId[] {
@@ -111,4 +129,9 @@ export class FaultyTransport implements Transport, Faults {
     }
     return false;
   }
+}
+
+function probability(name: string, p: number): number {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`${name} must be within 0..1, got ${p}`);
+  return p;
 }
