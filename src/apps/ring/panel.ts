@@ -3,6 +3,7 @@
 
 import type { DynamoNode } from '../../runtime';
 import { clockTime, coalesce, h } from '../shared/dom';
+import { BadFrames, showBadFrames } from './bad-frames';
 import { lastAntiEntropy, renderCounters } from './counters';
 import { renderMembers, renderPref } from './lists';
 import { ringModel, type RingModel } from './model';
@@ -36,11 +37,13 @@ interface Panel {
   refresh: () => void;
   left: boolean;
   repairEvent: { at: number; key: string | undefined } | undefined;
+  /** Members sending bad frames, as seen by the counters' redraws. */
+  badFrames: BadFrames;
 }
 
 export function mountRingPanel(root: HTMLElement, node: DynamoNode, opts: { compact?: boolean; key?: string } = {}): RingPanel {
   const el = layout(root, node, opts.compact ?? false, opts.key ?? 'cart:alice');
-  const panel: Panel = { node, el, refresh: () => {}, left: false, repairEvent: undefined };
+  const panel: Panel = { node, el, refresh: () => {}, left: false, repairEvent: undefined, badFrames: new BadFrames() };
   const drawAll = (): void => draw(panel);
   panel.refresh = coalesce(drawAll);
   const refreshCounters = coalesce(() => drawCounters(panel), 100);
@@ -102,6 +105,7 @@ function layout(root: HTMLElement, node: DynamoNode, compact: boolean, key: stri
   return el;
 }
 
+/** Members first: drawCounters puts the bad-frames warnings on the member list it rebuilt. */
 function draw(panel: Panel): void {
   const { node, el } = panel;
   const m = ringModel(node.members(), node.id);
@@ -185,6 +189,10 @@ function drawCounters(panel: Panel): void {
     stats = undefined;
   }
   panel.el.counters.replaceChildren(renderCounters(stats));
+  // Read here, with the counters, so the warning costs no extra stats() call and no timer.
+  const now = Date.now();
+  panel.badFrames.observe(stats?.messages.malformedByPeer, now);
+  showBadFrames(panel.el.memberList, panel.badFrames, now);
   const ae = stats ? lastAntiEntropy(stats) : undefined;
   const parts: (string | HTMLElement)[] = [];
   const repair = panel.repairEvent;
