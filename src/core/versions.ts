@@ -151,11 +151,17 @@ function checkBounds(siblings: readonly Version[]): void {
   if (siblings.length > MAX_SIBLINGS) {
     throw new ValidationError(`key would hold ${siblings.length} concurrent versions (limit ${MAX_SIBLINGS}): read it and write back with the context to merge them`);
   }
-  let chars = 0;
-  for (const s of siblings) chars += s.tombstone ? 0 : JSON.stringify(s.value).length;
+  const chars = valueChars(siblings);
   if (chars > MAX_SET_CHARS) {
     throw new ValidationError(`key would hold ${chars} characters of concurrent values (limit ${MAX_SET_CHARS}): read it and write back with the context to merge them`);
   }
+}
+
+/** Serialized characters of the siblings' values: what both size bounds measure. */
+function valueChars(siblings: readonly Version[]): number {
+  let chars = 0;
+  for (const s of siblings) chars += s.tombstone ? 0 : JSON.stringify(s.value).length;
+  return chars;
 }
 
 function withKeep(opts: PruneOptions | undefined, node: NodeId): PruneOptions {
@@ -378,8 +384,7 @@ export function checkStorable(set: SiblingSet): void {
   if (set.clock.length > vclock.MAX_CLOCK_ENTRIES) throw new ValidationError(`set: a clock of ${set.clock.length} entries (limit ${vclock.MAX_CLOCK_ENTRIES})`);
   if (set.siblings.length > MAX_PARSED_SIBLINGS) throw new ValidationError(`set: ${set.siblings.length} siblings (limit ${MAX_PARSED_SIBLINGS})`);
   if (set.siblings.length <= 1) return;
-  let chars = 0;
-  for (const s of set.siblings) chars += s.tombstone ? 0 : JSON.stringify(s.value).length;
+  const chars = valueChars(set.siblings);
   if (chars > MAX_MERGED_CHARS) throw new ValidationError(`set: ${chars} characters of values (limit ${MAX_MERGED_CHARS} once merged)`);
 }
 
