@@ -82,10 +82,13 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
     placement: p.placement,
     requests: p.requests,
     minter: p.minter,
-    hint: (owner, key, set) => p.hints.add(owner, key, set),
+    hint: async (owner, key, set) => {
+      await p.hints.add(owner, key, set);
+      counters.hints.stored++;
+    },
     defaultTimeoutMs: config.timeoutMs,
-    minted: (key, hinted) => {
-      if (hinted) counters.hints.stored++;
+    minted: (key, hints) => {
+      counters.hints.stored += hints;
       hooks.emit('change', key);
     },
     forwarded: (key) => {

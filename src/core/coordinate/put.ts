@@ -71,8 +71,8 @@ export interface PutDeps {
   minter: Pick<Minter, 'mint'>;
   /** Keeps `set` here as a hint for `owner`, durably (handoff.ts). */
   hint(owner: NodeId, key: string, set: SiblingSet): Promise<void>;
-  /** A version was minted and stored here (the node's 'change' event; `hinted` when as a fallback). */
-  minted(key: string, hinted: boolean): void;
+  /** A version was minted and stored here (the node's 'change' event), with `hints` hints kept for it. */
+  minted(key: string, hints: number): void;
   /** The write went to another coordinator (this node holds no copy, so no store event says it). */
   forwarded(key: string): void;
   /** A forward whose request carried no deadline (an older peer) gets this one. */
@@ -160,8 +160,7 @@ export class PutCoordinator {
     }
     const where = this.where(walk, plan, w);
     const made = await d.minter.mint(key, write, ctx, where);
-    const mine = plan.find((p) => p.node === d.self);
-    d.minted(key, mine?.hintFor !== undefined);
+    d.minted(key, where.hintsFor.length);
     const collector = new Collector<true>(need, plan.length, d.clock, timeoutMs, 'put');
     collector.ok(d.self, true);
     // One message object for every replica without a hint: Requests serializes it once.
