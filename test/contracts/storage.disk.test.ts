@@ -62,6 +62,17 @@ describe('disk storage', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('finishes the reads in flight when closed, so none meets a closed database (dynamo-node died of it on SIGTERM)', async () => {
+    const dir = freshDir();
+    const s = await openDiskStorage(dir);
+    await s.putMany(Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, partition: 3, value: i })));
+    const reads = [s.scanPartition(3), s.get('k1'), s.listMeta(''), s.count()];
+    await s.close();
+    const outcomes = await Promise.allSettled(reads);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('loses nothing acknowledged when its process is killed with SIGKILL mid-write', async () => {
     const dir = freshDir();
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/disk-writer.ts', dir], { stdio: ['ignore', 'pipe', 'inherit'] });

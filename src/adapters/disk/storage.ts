@@ -167,6 +167,7 @@ class LevelStorage implements DiskStorage {
   private closed = false;
   private queue: Pending[] = [];
   private flushing = false;
+  private reading = 0;
   private readonly counters: DiskStorageStats = { batches: 0, writes: 0, maxBatch: 0 };
 
   constructor(
@@ -184,12 +185,24 @@ class LevelStorage implements DiskStorage {
     if (this.closed) throw new ClosedError('storage is closed');
   }
 
-  async get(key: string): Promise<KeyRecord | undefined> {
+  /** Runs a read; close() waits for the reads in flight, so none meets a closed database. */
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
     this.check();
-    const raw = await this.db.get(recordKey(key));
-    if (raw === undefined) return undefined;
-    const { p, v } = JSON.parse(raw) as { p: number; v: Json };
-    return { key, partition: p, value: v };
+    this.reading++;
+    try {
+      return await fn();
+    } finally {
+      this.reading--;
+    }
+  }
+
+  get(key: string): Promise<KeyRecord | undefined> {
+    return this.read(async () => {
+      const raw = await this.db.get(recordKey(key));
+      if (raw === undefined) return undefined;
+      const { p, v } = JSON.parse(raw) as { p: number; v: Json };
+      return { key, partition: p, value: v };
+    });
   }
 
   async put(record: KeyRecord): Promise<void> {
@@ -211,8 +224,11 @@ class LevelStorage implements DiskStorage {
     await this.write((b) => b.delete(key));
   }
 
-  async scanPartition(partition: number, opts: { after?: string; limit?: number } = {}): Promise<ScanPage> {
-    this.check();
+  scanPartition(partition: number, opts: { after?: string; limit?: number } = {}): Promise<ScanPage> {
+    return this.read(() => this.scan(partition, opts));
+  }
+
+  private async scan(partition: number, opts: { after?: string; limit?: number }): Promise<ScanPage> {
     const limit = opts.limit ?? Infinity;
     if (!(limit >= 1)) throw new RangeError(`scan limit must be >= 1, got ${limit}`);
     const prefix = partitionPrefix(partition);
@@ -231,15 +247,15 @@ class LevelStorage implements DiskStorage {
     return { records, next: keys.length > page.length ? page[page.length - 1] : undefined };
   }
 
-  async count(): Promise<number> {
-    this.check();
-    return Number((await this.db.get(COUNT)) ?? 0);
+  count(): Promise<number> {
+    return this.read(async () => Number((await this.db.get(COUNT)) ?? 0));
   }
 
-  async getMeta(name: string): Promise<Json | undefined> {
-    this.check();
-    const raw = await this.db.get(metaKey(name));
-    return raw === undefined ? undefined : (JSON.parse(raw) as Json);
+  getMeta(name: string): Promise<Json | undefined> {
+    return this.read(async () => {
+      const raw = await this.db.get(metaKey(name));
+      return raw === undefined ? undefined : (JSON.parse(raw) as Json);
+    });
   }
 
   async putMeta(name: string, value: Json): Promise<void> {
@@ -253,18 +269,19 @@ class LevelStorage implements DiskStorage {
     await this.write(async (b) => void b.ops.push({ type: 'del', key: metaKey(name) }));
   }
 
-  async listMeta(prefix: string): Promise<Array<{ name: string; value: Json }>> {
-    this.check();
-    const from = metaKey(prefix);
-    const out: Array<{ name: string; value: Json }> = [];
-    for await (const [k, v] of this.db.iterator({ gte: from, lt: after(from) })) out.push({ name: fromUtf16be(k, 1), value: JSON.parse(v) as Json });
-    return out;
+  listMeta(prefix: string): Promise<Array<{ name: string; value: Json }>> {
+    return this.read(async () => {
+      const from = metaKey(prefix);
+      const out: Array<{ name: string; value: Json }> = [];
+      for await (const [k, v] of this.db.iterator({ gte: from, lt: after(from) })) out.push({ name: fromUtf16be(k, 1), value: JSON.parse(v) as Json });
+      return out;
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing || this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
+    while (this.flushing || this.queue.length > 0 || this.reading > 0) await new Promise<void>((r) => setImmediate(r));
     await this.db.close();
   }
 
