@@ -1,9 +1,9 @@
-// The wire, pinned (core/messages.ts): a frame of every message type, with the checksum that
+// The wire, pinned (core/protocol/messages.ts): a frame of every message type, with the checksum that
 // tabs running earlier code computed for it. Tabs of different versions share a room, so a change
 // here is a protocol change and must be made on purpose, never by a refactoring.
 
 import { describe, expect, it } from 'vitest';
-import { decode, encode, seal, type Message, type MessageType } from '../../src/core/messages';
+import { decode, encode, seal, type Message, type MessageType } from '../../src/core/protocol/messages';
 
 const set = { clock: [['n1', 5, 0]], siblings: [{ dot: ['n1', 5], ts: 1700000000000, value: { qty: 2, note: 'é ✓ "q"' } }] };
 const base = {
