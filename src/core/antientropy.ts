@@ -24,25 +24,14 @@ import type { Clock } from '../ports/clock';
 import { randomInt, type Random } from '../ports/random';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import { receive, respond, start, validateExchangePayload, type ExchangePayload, type Session } from './antientropy-exchange';
+import { receive, respond, start, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
-import type { KeySet } from './protocol/wire';
 import type { Placement } from './placement';
-import type { Ring } from './ring';
+import { validateExchangePayload, type AaeMessage, type ExchangePayload } from './protocol/antientropy';
+import type { Ring } from './protocol/ring';
+import type { KeySet } from './protocol/wire';
 import { SHIPMENT_KEYS } from './shipping';
 import * as versions from './versions';
-
-export interface AaeMessage {
-  type: 'aae';
-  id: 0;
-  /** Exchange id, chosen by the initiator. */
-  x: number;
-  /** The partition compared. */
-  p: number;
-  /** True when the sender started the exchange. */
-  init: boolean;
-  payload: ExchangePayload;
-}
 
 export interface AntiEntropyDeps {
   self: NodeId;

@@ -8,7 +8,7 @@ import { systemClock, systemRandom } from '../../src/adapters/system/clock';
 import { DynamoCore } from '../../src/core/node';
 import { encodeContext } from '../../src/core/context';
 import { StorageFullError, ValidationError } from '../../src/core/errors';
-import { decode, encode, seal } from '../../src/core/messages';
+import { decode, encode, seal } from '../../src/core/protocol/messages';
 import * as vclock from '../../src/core/vclock';
 import type { Storage } from '../../src/ports/storage';
 import { until } from '../support/wait';
