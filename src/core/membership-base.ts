@@ -32,8 +32,9 @@ export function toBase(f: Fold, ring: Ring | undefined, chain: Chain, seq: numbe
   const departed: BaseNode[] = [];
   const nodes: BaseNode[] = [];
   for (const [id, s] of f.states) {
-    if (s.state === 'member') nodes.push([id, s.state, s.seq]);
-    else if (s.seq > seq - DEPARTED_WINDOW) departed.push([id, s.state, s.seq]);
+    const node: BaseNode = s.zone === undefined && s.role === undefined ? [id, s.state, s.seq] : [id, s.state, s.seq, s.zone ?? '', s.role ?? ''];
+    if (s.state === 'member') nodes.push(node);
+    else if (s.seq > seq - DEPARTED_WINDOW) departed.push(node);
   }
   // Only a room where hundreds left at the same few seqs gets here; keep the latest departures.
   departed.sort((a, b) => b[2] - a[2] || compareIds(a[0], b[0]));
@@ -45,8 +46,11 @@ export function toBase(f: Fold, ring: Ring | undefined, chain: Chain, seq: numbe
 export function fromBase(b: Base): { fold: Fold; ringFold: RingFold; chain: Chain } {
   const states = new Map<NodeId, NodeState>();
   const members = new Set<NodeId>();
-  for (const [id, state, seq] of b.nodes) {
-    states.set(id, { state, seq });
+  for (const n of b.nodes) {
+    const [id, state, seq] = n;
+    const zone = n[3] || undefined;
+    const role = n[4] || undefined;
+    states.set(id, { state, seq, ...(zone !== undefined ? { zone } : {}), ...(role !== undefined ? { role } : {}) });
     if (state === 'member') members.add(id);
   }
   return {

@@ -26,11 +26,11 @@
 
 import type { NodeId } from '../ports/transport';
 import { murmur3, utf8 } from './hash';
-import { MAX_MEMBERS, type Change, type ChangeKind, type MemberState } from './protocol/membership';
+import { MAX_MEMBERS, type Attributes, type Change, type ChangeKind, type MemberState } from './protocol/membership';
 import type { Ring } from './protocol/ring';
 import { assign } from './ring';
 
-export interface NodeState {
+export interface NodeState extends Attributes {
   readonly state: MemberState;
   /** The seq of the change that set the state (how long ago it was, for pruning departed nodes). */
   readonly seq: number;
@@ -83,7 +83,15 @@ export function chainChange(chain: Chain, c: Change): void {
 
 /** Folds one change, the next in the total order, into the states. */
 export function applyChange(f: Fold, c: Change): void {
-  if (updateMembers(f.members, c) !== 'ignored') f.states.set(c.node, { state: STATE[c.kind], seq: c.seq });
+  if (updateMembers(f.members, c) === 'ignored') return;
+  // A join states the member's attributes anew (a rejoin moves it to another zone); a departure keeps them.
+  const attrs = c.kind === 'join' ? c : f.states.get(c.node);
+  f.states.set(c.node, { state: STATE[c.kind], seq: c.seq, ...pickAttributes(attrs) });
+}
+
+export function pickAttributes(a: Attributes | undefined): Attributes {
+  if (a === undefined) return {};
+  return { ...(a.zone !== undefined ? { zone: a.zone } : {}), ...(a.role !== undefined ? { role: a.role } : {}) };
 }
 
 /** Folds one change, the next in the total order, into the ring. */
@@ -110,5 +118,7 @@ export function chainDigest(chain: Chain): string {
 
 /** A change's identity: two changes with equal keys are the same fact. */
 export function changeKey(c: Change): string {
-  return `${c.seq}\u0000${c.by}\u0000${c.node}\u0000${c.kind}`;
+  const key = `${c.seq}\u0000${c.by}\u0000${c.node}\u0000${c.kind}`;
+  // Changes without attributes keep the key (and so the digest) they had before attributes existed.
+  return c.zone === undefined && c.role === undefined ? key : `${key}\u0000${c.zone ?? ''}\u0000${c.role ?? ''}`;
 }

@@ -3,9 +3,9 @@
 // Public API
 //   new MembershipView(q, changes?, options?)   pure; merges and derives members and the ring
 //   .merge(changes, base?): boolean       true when anything new arrived
-//   .propose(kind, node, by): Change      a new change, ordered after everything this view knows
+//   .propose(kind, node, by, attrs?): Change      a new change, ordered after everything this view knows (attrs: a join's zone and role)
 //   .agree(peer)                          `peer` showed a digest equal to ours (gossip.ts calls it)
-//   .members()  .isMember(id)  .stateOf(id)  .ring  .changes()  .digest  .has(change)
+//   .members()  .isMember(id)  .stateOf(id)  .attributesOf(id)  .zones()  .ring  .changes()  .digest  .has(change)
 //   .base  .baseSeq  .maxSeq  .self  .own
 //   Membership.load(storage, q, self?)    the view persisted under meta 'membership'
 //   .view  .save()
@@ -57,6 +57,7 @@ import {
   emptyChain,
   emptyFold,
   emptyRingFold,
+  pickAttributes,
   type Chain,
   type Fold,
   type RingFold,
@@ -67,6 +68,7 @@ import {
   MAX_CHANGES,
   MAX_MEMBERS,
   MAX_SEQ,
+  type Attributes,
   type Base,
   type Change,
   type ChangeKind,
@@ -107,6 +109,7 @@ export class MembershipView {
   /** Per peer: our highest seq when it last showed us our own digest. */
   private readonly agreed = new Map<NodeId, number>();
   private ownChange: Change | undefined;
+  private zoneCache: { fold: Fold; at: number; map: ReadonlyMap<NodeId, string> } | undefined;
   private selfId: NodeId | undefined;
   private readonly keep: number;
   private readonly compactAt: number;
@@ -145,11 +148,11 @@ export class MembershipView {
     return true;
   }
 
-  propose(kind: ChangeKind, node: NodeId, by: NodeId): Change {
+  propose(kind: ChangeKind, node: NodeId, by: NodeId, attrs: Attributes = {}): Change {
     const seq = this.maxSeq + 1;
     // Never number past the bound peers accept: the change would be ours alone, forever.
     if (seq > MAX_SEQ) throw new RangeError(`membership: seq ${seq} is past MAX_SEQ (${MAX_SEQ})`);
-    const change: Change = { node, kind, seq, by };
+    const change: Change = { node, kind, seq, by, ...(kind === 'join' ? pickAttributes(attrs) : {}) };
     this.selfId ??= by;
     if (node === by && by === this.selfId) this.ownChange = change;
     this.insert([change]);
@@ -210,6 +213,30 @@ export class MembershipView {
   /** The node's last change in the history; undefined if it never joined or was forgotten. */
   stateOf(id: NodeId): MemberState | undefined {
     return this.fold().states.get(id)?.state;
+  }
+
+  /** The zone and role the node's last join named (empty when it named none, or is unknown). */
+  attributesOf(id: NodeId): Attributes {
+    return pickAttributes(this.fold().states.get(id));
+  }
+
+  /**
+   * Members' zones, for placement: the same map object until a zone changes (placement caches
+   * walks by it). Members whose join named no zone are not in it.
+   */
+  zones(): ReadonlyMap<NodeId, string> {
+    const f = this.fold();
+    const cached = this.zoneCache;
+    if (cached?.fold === f && cached.at === this.folded) return cached.map;
+    const map = new Map<NodeId, string>();
+    for (const id of f.members) {
+      const z = f.states.get(id)?.zone;
+      if (z !== undefined) map.set(id, z);
+    }
+    const prev = cached?.map;
+    const same = prev !== undefined && prev.size === map.size && [...map].every(([id, z]) => prev.get(id) === z);
+    this.zoneCache = { fold: f, at: this.folded, map: same ? prev : map };
+    return this.zoneCache.map;
   }
 
   /** The ring after the whole history; undefined while nobody has joined. */
@@ -318,7 +345,7 @@ export class MembershipView {
     const self = this.selfId;
     if (own?.kind !== 'join' || self === undefined || own.seq > this.baseSeq) return;
     if (this.isMember(self) || this.maxSeq >= MAX_SEQ) return;
-    this.propose('join', self, self);
+    this.propose('join', self, self, own);
   }
 }
 

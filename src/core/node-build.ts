@@ -47,7 +47,7 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   const transport = p.liveness.transport;
   p.transport = transport;
   const health = { healthy: (id: string) => id === self || p.liveness.healthy(id), reachable: (id: string) => id === self || p.liveness.status(id) !== 'down' };
-  p.placement = new Placement({ self, n: config.n, ring, health });
+  p.placement = new Placement({ self, n: config.n, ring, health, zones: () => view().zones() });
   // Request ids start at a random point so that a restarted node does not reuse its last life's ids
   // while peers still remember them (duplicate detection of forwarded puts keys on them).
   p.requests = new Requests(transport, deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => p.liveness.timedOut(peer));

@@ -11,6 +11,7 @@ import { DEFAULT_LIVENESS, type LivenessOptions } from './liveness';
 import type { ReaperStats } from './reaper';
 import { DVV, type Versioning } from './replica';
 import { DEFAULT_Q } from './ring';
+import type { Attributes, Role } from './protocol/membership';
 
 export interface NodeDeps {
   id: NodeId;
@@ -54,6 +55,13 @@ export interface NodeConfig extends LivenessOptions {
   tombstoneGraceMs: number;
   /** How often a node looks for tombstones to reap (each round moves its actor to a new epoch). */
   reapIntervalMs: number;
+  /**
+   * This node's failure domain (a browser profile, a host), named in its join: a key's N replicas
+   * span as many zones as the ring has (placement.ts). Undefined: a zone of its own.
+   */
+  zone: string | undefined;
+  /** What this node runs as; shown to everyone in members(). */
+  kind: Role;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -74,6 +82,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
   antiEntropy: true,
   tombstoneGraceMs: 60 * 60_000,
   reapIntervalMs: 60_000,
+  zone: undefined,
+  kind: 'tab',
 };
 
 
@@ -83,6 +93,9 @@ export interface Member {
   status: MemberStatus;
   /** The ring partitions this member owns. */
   tokens: number[];
+  /** Its failure domain; its own id when its join named none (a zone of its own). */
+  zone: string;
+  kind: Role;
 }
 export type { PutResult } from './coordinate/put';
 export interface GetResult {
@@ -125,4 +138,19 @@ export interface LeaveResult {
   moved: number;
   /** Partitions whose keys are still here (their owners were unreachable). */
   partitionsPending: number;
+}
+
+/** What this node's join says about it: only what differs from the defaults, so a plain tab's join is as before. */
+export function joinAttributes(config: Pick<NodeConfig, 'zone' | 'kind'>): Attributes {
+  return { ...(config.zone !== undefined ? { zone: config.zone } : {}), ...(config.kind !== 'tab' ? { role: config.kind } : {}) };
+}
+
+/** The membership knows this node under other attributes than it now has: it joins again to say so. */
+export function attributesDiffer(known: Attributes, config: Pick<NodeConfig, 'zone' | 'kind'>): boolean {
+  return known.zone !== config.zone || (known.role ?? 'tab') !== config.kind;
+}
+
+/** A member's zone and kind as members() shows them: a node that named no zone is a zone of its own. */
+export function memberAttributes(a: Attributes, id: NodeId): { zone: string; kind: Role } {
+  return { zone: a.zone ?? id, kind: a.role ?? 'tab' };
 }

@@ -27,7 +27,7 @@ import { partitionsOf, sameOwners } from './ring';
 import { seedEntries } from './seed';
 import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
-import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
+import { attributesDiffer, DEFAULT_CONFIG, joinAttributes, memberAttributes, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
 import { dispatch, errorName } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
@@ -45,6 +45,7 @@ export class DynamoCore {
   private readonly unsubscribe: Unsubscribe[] = [];
   /** The ring the last transfer planning saw; a different one means partitions changed hands. */
   private ring: Ring | undefined;
+  private zones: ReadonlyMap<NodeId, string> | undefined;
   private closed = false;
   private leaving = false;
 
@@ -69,8 +70,8 @@ export class DynamoCore {
     const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id));
     await node.parts.hints.load();
     await node.parts.minted.load();
-    if (full.autoJoin && !membership.view.isMember(deps.id)) {
-      membership.view.propose('join', deps.id, deps.id);
+    if (full.autoJoin && (!membership.view.isMember(deps.id) || attributesDiffer(membership.view.attributesOf(deps.id), full))) {
+      membership.view.propose('join', deps.id, deps.id, joinAttributes(full));
       await membership.save();
     }
     node.ring = membership.view.ring;
@@ -112,6 +113,7 @@ export class DynamoCore {
       id,
       status: id === this.id ? 'up' : this.parts.liveness.status(id),
       tokens: ring ? partitionsOf(ring, id) : [],
+      ...memberAttributes(this.view.attributesOf(id), id),
     }));
   }
 
@@ -280,7 +282,7 @@ export class DynamoCore {
 
   /** Records a change of our own, persists it and tells every live peer at once. */
   private async propose(kind: Change['kind'], node: NodeId): Promise<void> {
-    this.view.propose(kind, node, this.id);
+    this.view.propose(kind, node, this.id, node === this.id ? joinAttributes(this.config) : {});
     await this.membershipStore.save();
     for (const p of this.transport.peers()) this.parts.gossip.push(p);
     this.viewChanged(false);
@@ -297,12 +299,14 @@ export class DynamoCore {
     }
     const next = this.view.ring;
     const prev = this.ring;
+    const zones = this.view.zones();
     if (next && !sameOwners(prev, next)) {
       this.ring = next;
       this.counters.ringChanges++;
       this.parts.transfers.ringChanged(prev, next);
       void this.parts.transfers.run();
-    }
+    } else if (zones !== this.zones) this.parts.transfers.relocate(); // same owners, but keys moved zones
+    this.zones = zones;
     this.listeners.members.emit();
   }
 

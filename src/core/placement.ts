@@ -15,8 +15,8 @@
 //   .coReplicas(p)                 p's other replicas that are healthy (anti-entropy partners)
 //   type Target = { node, hintFor? }
 //
-// Only this file and ring.ts walk the ring: everything that asks "who holds p" asks here, so a new
-// rule (zones, say) changes one file.
+// Only this file and ring.ts walk the ring: everything that asks "who holds p" asks here, so the
+// zone rule (spread, below) is in one file.
 
 import type { NodeId } from '../ports/transport';
 import { partitionOf } from './hash';
@@ -42,6 +42,8 @@ export interface PlacementDeps {
   n: number;
   ring(): Ring | undefined;
   health: Health;
+  /** Members' zones (membership.ts): a new map whenever one changes. Absent: every node a zone of its own. */
+  zones?(): ReadonlyMap<NodeId, string> | undefined;
 }
 
 /** Walks and primaries per partition, computed once per ring (every request would walk it otherwise). */
@@ -51,7 +53,8 @@ interface RingCache {
 }
 
 export class Placement {
-  private readonly caches = new WeakMap<Ring, RingCache>();
+  private caches = new WeakMap<Ring, RingCache>();
+  private zones: ReadonlyMap<NodeId, string> | undefined;
 
   constructor(private readonly deps: PlacementDeps) {}
 
@@ -107,14 +110,56 @@ export class Placement {
   }
 
   private walkOf(p: number, ring: Ring): readonly NodeId[] {
-    return (this.cache(ring).walks[p] ??= clockwise(ring, p));
+    const cache = this.cache(ring);
+    return (cache.walks[p] ??= spread(clockwise(ring, p), this.deps.n, this.zones));
   }
 
   private cache(ring: Ring): RingCache {
+    const zones = this.deps.zones?.();
+    if (zones !== this.zones) {
+      // A member moved zones: every walk may change, for the current ring and any other asked about.
+      this.zones = zones;
+      this.caches = new WeakMap();
+    }
     let c = this.caches.get(ring);
     if (!c) this.caches.set(ring, (c = { walks: new Array(ring.q), primaries: new Array(ring.q) }));
     return c;
   }
+}
+
+/**
+ * A clockwise walk rearranged over failure domains (paper §4.3, which spreads replicas over data
+ * centers; Cassandra's rack-aware walk): the first N are the first node of each zone not yet taken,
+ * in walk order, topped up in walk order when the ring has fewer zones than N; then the fallbacks,
+ * those in zones the N lack first. Deterministic (a function of the ring and the zones), and a zone
+ * change moves only the keys whose walk crosses that zone. A node that names no zone is a zone of its own,
+ * so with no zones at all this is the plain walk.
+ */
+export function spread(walk: readonly NodeId[], n: number, zones: ReadonlyMap<NodeId, string> | undefined): readonly NodeId[] {
+  if (zones === undefined || zones.size === 0) return walk;
+  const first: NodeId[] = [];
+  const chosen = new Set<NodeId>();
+  const taken = new Set<string>();
+  for (const id of walk) {
+    if (first.length >= n) break;
+    const z = zones.get(id);
+    if (z !== undefined && taken.has(z)) continue;
+    first.push(id);
+    chosen.add(id);
+    if (z !== undefined) taken.add(z);
+  }
+  for (const id of walk) {
+    if (first.length >= n) break;
+    if (!chosen.has(id)) first.push(id), chosen.add(id);
+  }
+  const elsewhere: NodeId[] = [];
+  const rest: NodeId[] = [];
+  for (const id of walk) {
+    if (chosen.has(id)) continue;
+    const z = zones.get(id);
+    (z === undefined || !taken.has(z) ? elsewhere : rest).push(id);
+  }
+  return [...first, ...elsewhere, ...rest];
 }
 
 /** The first n nodes of the walk that pass `ok`; a fallback stands in for the next primary that did not. */

@@ -5,6 +5,7 @@
 //   new Transfers(deps)
 //   .ringChanged(prev, next)     queue the partitions whose keys must move
 //   .queueAll()                  queue every partition this node is not a replica of (start, leave)
+//   .relocate()                  queueAll and run: zones changed, the ring did not
 //   .noteWrite(partition)        a key was stored here: queue its partition if this node does not
 //                                replicate it (a late hint, a read repair or push from a stale view)
 //   .run(): Promise<void>        work through the queue; one run at a time
@@ -102,6 +103,12 @@ export class Transfers {
     for (let p = 0; p < (ring?.q ?? 0); p++) {
       if (!this.deps.placement.replicates(p)) this.tasks.set(p, { kind: 'evacuate' });
     }
+  }
+
+  /** Placement moved keys without a ring change (a member changed zones): evacuate what is no longer ours. */
+  relocate(): void {
+    this.queueAll();
+    void this.run();
   }
 
   noteWrite(partition: number): void {

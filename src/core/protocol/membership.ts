@@ -6,7 +6,15 @@ import { isRing, type Ring } from './ring';
 import { isNodeId, isObject } from './wire';
 
 export type ChangeKind = 'join' | 'leave' | 'remove';
-export interface Change {
+/** What a member runs as: a browser tab, or an always-on replica (`dynamo-node`). */
+export type Role = 'tab' | 'replica';
+/** Where a member lives and what it is: a join carries them, so every view places keys alike. */
+export interface Attributes {
+  /** Its failure domain (one browser profile, one host): placement spreads a key's replicas over zones. */
+  readonly zone?: string;
+  readonly role?: Role;
+}
+export interface Change extends Attributes {
   /** The member the change is about. */
   readonly node: NodeId;
   readonly kind: ChangeKind;
@@ -17,7 +25,12 @@ export interface Change {
 }
 export type MemberState = 'member' | 'left' | 'removed';
 
-export type BaseNode = readonly [id: NodeId, state: MemberState, seq: number];
+/** A node in a base; zone and role ('' when unknown) only when its join named either. */
+export type BaseNode =
+  | readonly [id: NodeId, state: MemberState, seq: number]
+  | readonly [id: NodeId, state: MemberState, seq: number, zone: string, role: Role | ''];
+
+export const MAX_ZONE_CHARS = 64;
 /** The fold of every change with seq <= `seq` (membership-base.ts): plain JSON, persisted and gossiped. */
 export interface Base {
   /** Every change with seq <= this is folded in. */
@@ -53,8 +66,19 @@ export function isSeq(x: unknown): x is number {
 
 export function isChange(x: unknown): x is Change {
   if (!isObject(x)) return false;
-  const { node, kind, seq, by } = x;
-  return isNodeId(node) && isNodeId(by) && (kind === 'join' || kind === 'leave' || kind === 'remove') && isSeq(seq);
+  const { node, kind, seq, by, zone, role } = x;
+  if (!(isNodeId(node) && isNodeId(by) && (kind === 'join' || kind === 'leave' || kind === 'remove') && isSeq(seq))) return false;
+  // Attributes belong to joins only, so a leave or removal can never move a key's replicas.
+  if (zone === undefined && role === undefined) return true;
+  return kind === 'join' && (zone === undefined || isZone(zone)) && (role === undefined || isRole(role));
+}
+
+export function isZone(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= MAX_ZONE_CHARS;
+}
+
+export function isRole(x: unknown): x is Role {
+  return x === 'tab' || x === 'replica';
 }
 
 /** Shape, ranges, counts and consistency; `q`, when given, must be the ring's. */
@@ -79,7 +103,9 @@ export function isBase(x: unknown, q?: number): x is Base {
 }
 
 function isBaseNode(n: unknown, baseSeq: number): n is BaseNode {
-  return Array.isArray(n) && n.length === 3 && isNodeId(n[0]) && STATES.has(n[1]) && isSeq(n[2]) && n[2] <= baseSeq;
+  if (!Array.isArray(n) || (n.length !== 3 && n.length !== 5)) return false;
+  if (!(isNodeId(n[0]) && STATES.has(n[1]) && isSeq(n[2]) && n[2] <= baseSeq)) return false;
+  return n.length === 3 || ((n[3] === '' || isZone(n[3])) && (n[4] === '' || isRole(n[4])) && (n[3] !== '' || n[4] !== ''));
 }
 
 function isCount(x: unknown): x is number {
