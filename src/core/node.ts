@@ -19,7 +19,7 @@ import type { Write } from './coordinate/mint';
 import { Counters } from './counters';
 import { partitionOf } from './hash';
 import { Membership, type Change, type MembershipView } from './membership';
-import { decode, encode, type Message } from './messages';
+import { decode, encode } from './messages';
 import type { KeySet } from './protocol/wire';
 import { partitionsOf, sameOwners, type Ring } from './ring';
 import { seedEntries } from './seed';
@@ -27,7 +27,7 @@ import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from '.
 import * as versions from './versions';
 import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
-import { dispatch, errorName } from './dispatch';
+import { dispatch, errorName, type DispatchContext } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
 
 export * from './node-config';
@@ -38,6 +38,8 @@ export class DynamoCore {
   private readonly transport: Transport;
   private readonly clock: Clock;
   private readonly parts: Parts;
+  /** What peer messages are dispatched with (dispatch.ts), made once. */
+  private readonly inbox: DispatchContext;
   private readonly counters = new Counters();
   private readonly listeners: Record<NodeEvent, Listeners<[string?]>> = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
   private readonly unsubscribe: Unsubscribe[] = [];
@@ -57,6 +59,9 @@ export class DynamoCore {
     this.transport = deps.transport;
     this.clock = deps.clock;
     this.parts = build(deps, config, this.counters, () => this.view, actor, this.hooks());
+    const transport = this.parts.transport;
+    const view = () => this.view;
+    this.inbox = { parts: this.parts, counters: this.counters, get digest() { return view().digest; }, reply: (to, m) => void transport.send(to, encode(m)) };
   }
 
   static async start(deps: NodeDeps, config: Partial<NodeConfig> = {}): Promise<DynamoCore> {
@@ -264,8 +269,7 @@ export class DynamoCore {
     if (!decoded.ok) return this.counters.malformed(decoded.reason, from);
     this.counters.messages.received++;
     this.parts.liveness.heard(from);
-    const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.parts.transport.send(from, encode(m)) };
-    dispatch(from, decoded.msg, ctx).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
+    dispatch(from, decoded.msg, this.inbox).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */
