@@ -27,7 +27,7 @@ import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from '.
 import * as versions from './versions';
 import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
-import { dispatch, errorName, type DispatchContext } from './dispatch';
+import { dispatch, type DispatchContext } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
 
 export * from './node-config';
@@ -269,7 +269,7 @@ export class DynamoCore {
     if (!decoded.ok) return this.counters.malformed(decoded.reason, from);
     this.counters.messages.received++;
     this.parts.liveness.heard(from);
-    dispatch(from, decoded.msg, this.inbox).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
+    dispatch(from, decoded.msg, this.inbox);
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */
