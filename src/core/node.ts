@@ -20,7 +20,7 @@ import { Counters } from './counters';
 import { partitionOf } from './hash';
 import { Membership, type MembershipView } from './membership';
 import type { Change } from './protocol/membership';
-import { decode, encode, type Message } from './protocol/messages';
+import { decode, encode } from './protocol/messages';
 import type { Ring } from './protocol/ring';
 import type { KeySet } from './protocol/wire';
 import { partitionsOf, sameOwners } from './ring';
@@ -29,7 +29,7 @@ import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from '.
 import * as versions from './versions';
 import { DEFAULT_CONFIG, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
-import { dispatch, errorName } from './dispatch';
+import { dispatch, type DispatchContext } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
 
 export * from './node-config';
@@ -40,6 +40,8 @@ export class DynamoCore {
   private readonly transport: Transport;
   private readonly clock: Clock;
   private readonly parts: Parts;
+  /** What peer messages are dispatched with (dispatch.ts), made once. */
+  private readonly inbox: DispatchContext;
   private readonly counters = new Counters();
   private readonly listeners: Record<NodeEvent, Listeners<[string?]>> = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
   private readonly unsubscribe: Unsubscribe[] = [];
@@ -59,6 +61,9 @@ export class DynamoCore {
     this.transport = deps.transport;
     this.clock = deps.clock;
     this.parts = build(deps, config, this.counters, () => this.view, actor, this.hooks());
+    const transport = this.parts.transport;
+    const view = () => this.view;
+    this.inbox = { parts: this.parts, counters: this.counters, get digest() { return view().digest; }, reply: (to, m) => void transport.send(to, encode(m)) };
   }
 
   static async start(deps: NodeDeps, config: Partial<NodeConfig> = {}): Promise<DynamoCore> {
@@ -266,8 +271,7 @@ export class DynamoCore {
     if (!decoded.ok) return this.counters.malformed(decoded.reason, from);
     this.counters.messages.received++;
     this.parts.liveness.heard(from);
-    const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.parts.transport.send(from, encode(m)) };
-    dispatch(from, decoded.msg, ctx).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
+    dispatch(from, decoded.msg, this.inbox);
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */

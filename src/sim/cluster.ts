@@ -333,10 +333,9 @@ export class SimCluster {
     if (!inc) return Promise.reject(new NodeDownError(`node ${id} is down`));
     return new Promise<T>((resolve, reject) => {
       inc.pending.add(reject);
-      const settle = () => inc.pending.delete(reject);
       op(inc.node).then(
-        (v) => (settle(), resolve(v)),
-        (e: unknown) => (settle(), reject(e)),
+        (v) => (inc.pending.delete(reject), resolve(v)),
+        (e: unknown) => (inc.pending.delete(reject), reject(e)),
       );
     });
   }

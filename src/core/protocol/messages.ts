@@ -42,12 +42,17 @@ export function encode(msg: Message): string {
  * any one character always changes the sum.
  */
 export function seal(json: string): string {
-  return checksum(json).toString(16).padStart(8, '0') + json;
+  return sealed(checksum(json), json);
 }
 
-function checksum(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+/** The frame of `json` whose checksum is known already (requests.ts sums a shared prefix once). */
+export function sealed(sum: number, json: string): string {
+  return sum.toString(16).padStart(8, '0') + json;
+}
+
+/** FNV-1a over s[from, to), continuing from `h`: the sum of a text made of parts is the parts' sums chained. */
+export function checksum(s: string, h = 0x811c9dc5, from = 0, to = s.length): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
 }
 
