@@ -22,7 +22,7 @@
 
 import type { Clock } from '../ports/clock';
 import { randomInt, type Random } from '../ports/random';
-import type { Json, Storage } from '../ports/storage';
+import type { Json, ScanPage, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { receive, respond, start, validateExchangePayload, type ExchangePayload, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
@@ -93,6 +93,8 @@ interface Exchange {
 }
 
 const BUILD_KEYS_PER_TICK = 500;
+/** Virtual ms before a build retries a page whose read failed. */
+const BUILD_RETRY_MS = 1000;
 
 export class AntiEntropy {
   private readonly trees: MerkleTree[];
@@ -211,7 +213,8 @@ export class AntiEntropy {
     for (let p = 0; p < this.deps.q && !this.stopped; p++) {
       let after: string | undefined;
       do {
-        const page = await this.deps.storage.scanPartition(p, { after, limit: 200 });
+        const page = await this.scan(p, after);
+        if (page === undefined) return;
         for (const r of page.records) {
           if (this.touched.has(r.key)) continue;
           try {
@@ -230,6 +233,23 @@ export class AntiEntropy {
       this.ready.add(p);
     }
     this.touched = new Set();
+  }
+
+  /**
+   * One page of the build's scan, retried until it is read. Why: a failed read (an I/O error, an
+   * aborted transaction) used to reject build(), so the node never swept again in its life, and
+   * the rejection went unhandled (a Node replica exits on one). Undefined once the node stopped.
+   */
+  private async scan(p: number, after: string | undefined): Promise<ScanPage | undefined> {
+    for (;;) {
+      try {
+        return await this.deps.storage.scanPartition(p, { after, limit: 200 });
+      } catch {
+        if (this.stopped) return undefined;
+        await new Promise<void>((r) => this.deps.clock.setTimer(BUILD_RETRY_MS, r));
+        if (this.stopped) return undefined;
+      }
+    }
   }
 
   // --- sweeps ---------------------------------------------------------------------------------
@@ -299,7 +319,7 @@ export class AntiEntropy {
       const keys = [...step.diff.localOnly, ...step.diff.different];
       this.deps.onExchanged?.(e.peer, e.partition, e.seq, new Set([...keys, ...step.diff.remoteOnly]));
       if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
-      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys);
+      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys).catch(() => undefined); // a failed read: the next exchange finds the keys again
     }
   }
 

@@ -1,8 +1,32 @@
 // Regressions found by the simulator, each replayed as the smallest scenario that shows it.
 
 import { describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/ports/storage';
 import type { NodeId } from '../../src/ports/transport';
 import { SimCluster } from '../../src/sim/cluster';
+import { SimStorageBacking } from '../../src/sim/storage';
+
+/** A disk whose next `failScans` partition scans fail (an I/O error), then work again. */
+class FlakyScans extends SimStorageBacking {
+  failScans = 0;
+  override open(): Storage {
+    const inner = super.open();
+    return {
+      ...inner,
+      get: (k) => inner.get(k),
+      put: (r) => inner.put(r),
+      putMany: (rs) => inner.putMany(rs),
+      delete: (k) => inner.delete(k),
+      count: () => inner.count(),
+      getMeta: (n) => inner.getMeta(n),
+      putMeta: (n, v) => inner.putMeta(n, v),
+      deleteMeta: (n) => inner.deleteMeta(n),
+      listMeta: (p) => inner.listMeta(p),
+      close: () => inner.close(),
+      scanPartition: (p, opts) => (this.failScans-- > 0 ? Promise.reject(new Error('simulated read error')) : inner.scanPartition(p, opts)),
+    };
+  }
+}
 
 describe('simulator regressions', () => {
   // Found by `npm run sim` (seed 166): a fallback minted a write for a key whose primaries were all
@@ -51,6 +75,31 @@ describe('simulator regressions', () => {
     await c.run(1_000);
     expect((await c.drive(c.get(outsider, key, { r: 3 }))).values).toEqual(['once']);
     expect(c.node(c.node('n0').preferenceList(key)[0] as NodeId).stats().messages.dropReasons['duplicate-fwd-put']).toBe(1);
+    await c.stop();
+  });
+
+  // Found by the swarm (`npm run sim -- --faults all`, seed 8: read errors 3.9%): a partition scan
+  // that failed while anti-entropy built its Merkle trees rejected the build, which nobody awaited:
+  // an unhandled rejection (a Node replica exits on one), and the node never swept or answered an
+  // exchange again in that life, so a replica that lost a key never got it back.
+  it('a read error while anti-entropy builds its trees is retried, and the replica still converges', async () => {
+    const disks = new Map<NodeId, FlakyScans>();
+    const c = await SimCluster.create({
+      seed: 11,
+      config: { q: 8 },
+      storage: (id) => {
+        const d = new FlakyScans();
+        disks.set(id, d);
+        return d;
+      },
+    });
+    const key = 'cart';
+    await c.drive(c.put('n0', key, 'kept', undefined, { w: 3 }));
+    const replica = c.node('n0').preferenceList(key)[1] as NodeId;
+    disks.get(replica)!.failScans = 3;
+    await c.damage(replica, (keys) => keys.delete(key)); // restarts it: its trees are built again
+    expect(await c.until(() => c.replicaSet(replica, key) !== undefined, { maxTime: 120_000 })).toBe(true);
+    expect(disks.get(replica)!.failScans).toBeLessThan(0); // the failures did happen
     await c.stop();
   });
 });
