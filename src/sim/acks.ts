@@ -9,14 +9,16 @@
 //                                                     held it (dots.ts); none means no disk ever did
 //   .onAck(key, value, replicas)                      called as a put resolves; records a violation
 //                                                     when fewer disks hold it than it claimed
+//   .pauseUntil(t)                                    a disk was wiped: no checks until virtual time t
 //   .violations
 //
 // Why at the moment of the ack: storage latency makes a write durable only when its turn on the disk
 // comes. A node that answered before that would usually get away with it (the write lands a few ms
 // later), and the end-of-run checker sees nothing; only a crash in that window loses it. Looking at
 // the disks when the client hears "ok" catches every such answer, crash or not. Nothing is ever
-// deleted from a disk in these runs except hints once delivered (and then the owner holds it) and
-// superseded siblings (then the record's clock covers the dot), so a copy counted here was durable.
+// deleted from a disk in these runs except hints once delivered (and then the owner holds it),
+// superseded siblings (then the record's clock covers the dot) and a whole wiped disk (the harness
+// pauses the check for a while then), so a copy counted here was durable.
 
 import type { Json, KeyRecord } from '../ports/storage';
 import type { MapStorageBacking } from '../ports/memory-storage';
@@ -61,12 +63,21 @@ export class AckChecker {
   readonly violations: string[] = [];
   count = 0;
 
+  private pausedUntil = -Infinity;
+
   constructor(
     private readonly backings: Backings,
     private readonly dotOf: (key: string, value: Json) => Dot | undefined,
+    private readonly now: () => number = () => 0,
   ) {}
 
+  /** A disk was wiped: acks arriving until then may count a copy it held, and are not checked. */
+  pauseUntil(t: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, t);
+  }
+
   onAck(key: string, value: string, replicas: number): void {
+    if (this.now() < this.pausedUntil) return;
     const dot = this.dotOf(key, value);
     const holders = dot ? durableCopies(this.backings, key, dot) : [];
     if (holders.length >= Math.max(1, replicas)) return;

@@ -36,6 +36,8 @@ export interface FaultProfile {
   crashes: boolean;
   links: boolean;
   maxCrashed: number;
+  /** One node loses its whole disk once (a cleared IndexedDB) and comes back with the same id. */
+  wipe: boolean;
   storage: StorageFaults;
   /** Mean virtual ms between disk-full windows on some node (0: never), and their longest. */
   diskFullGapMs: number;
@@ -51,7 +53,8 @@ export interface FaultProfile {
 export type SwarmFault =
   | Fault
   | { at: number; kind: 'disk-full'; node: NodeId; ms: number }
-  | { at: number; kind: 'clock-jump'; node: NodeId; ms: number };
+  | { at: number; kind: 'clock-jump'; node: NodeId; ms: number }
+  | { at: number; kind: 'wipe'; node: NodeId };
 
 /** Virtual ms the ring gets to converge once the faults stop (hints every second, AAE sweeps every 5 s). */
 export const LIVENESS_BOUND_MS = 5 * 60_000;
@@ -63,12 +66,15 @@ export function drawProfile(rng: SeededRandom): FaultProfile {
   const spikes = on(rng);
   const lateTimers = on(rng);
   const clocks = on(rng);
+  const w = rng.chance(0.2) ? ('any' as const) : undefined;
   return {
     gapMs: 80 + rng.int(300),
     partitions: on(rng),
     crashes: on(rng),
     links: on(rng),
     maxCrashed: 1 + rng.int(2),
+    // Not with w 'any': a write acknowledged on one disk is really lost when that disk is.
+    wipe: w === undefined && on(rng),
     storage: {
       readMs: slowDisk ? [0, 1 + rng.int(10)] : [0, 0],
       writeMs: slowDisk ? [rng.int(3), 3 + rng.int(30)] : [0, 0],
@@ -89,7 +95,7 @@ export function drawProfile(rng: SeededRandom): FaultProfile {
     jumpGapMs: on(rng) ? 500 + rng.int(3000) : 0,
     jumpMs: 1000 + rng.int(10 * 60_000),
     keys: rng.pick([4, 12, 40]),
-    w: rng.chance(0.2) ? 'any' : undefined,
+    w,
   };
 }
 
@@ -100,6 +106,7 @@ export function formatProfile(p: FaultProfile): string {
     p.partitions ? 'partitions' : '',
     p.crashes ? `crashes(max ${p.maxCrashed}, durable-at-crash ${s.durableAtCrash.toFixed(2)}${s.tornBatches ? ', torn' : ''})` : '',
     p.links ? 'lossy-links' : '',
+    p.wipe ? 'a wipe' : '',
     s.writeMs[1] > 0 ? `disk r${s.readMs.join('-')}ms w${s.writeMs.join('-')}ms` : '',
     s.spikeRate > 0 ? `spikes ${(s.spikeRate * 100).toFixed(1)}%×${s.spikeMs}ms` : '',
     s.readErrorRate > 0 ? `read-errors ${(s.readErrorRate * 100).toFixed(1)}%` : '',
@@ -132,13 +139,15 @@ export function swarmSchedule(rng: SeededRandom, ids: readonly NodeId[], p: Faul
   const full = timeline(disk, p.diskFullGapMs, durationMs, (at) => ({ at, kind: 'disk-full', node: disk.pick(ids), ms: 1 + disk.int(p.diskFullMs) }));
   const clock = rng.fork('clock');
   const jumps = timeline(clock, p.jumpGapMs, durationMs, (at) => ({ at, kind: 'clock-jump', node: clock.pick(ids), ms: Math.round((clock.next() * 2 - 1) * p.jumpMs) }));
+  const wipes: SwarmFault[] = p.wipe ? [{ at: Math.round(disk.next() * durationMs), kind: 'wipe', node: disk.pick(ids) }] : [];
   // Stable: faults at the same time keep their source order, so the merge is a function of the seed.
-  return [...base, ...full, ...jumps].sort((a, b) => a.at - b.at);
+  return [...base, ...full, ...jumps, ...wipes].sort((a, b) => a.at - b.at);
 }
 
 export function formatSwarmFault(f: SwarmFault): string {
   if (f.kind === 'disk-full') return `t=${f.at} disk-full ${f.node} for ${f.ms}ms`;
   if (f.kind === 'clock-jump') return `t=${f.at} clock-jump ${f.node} by ${f.ms}ms`;
+  if (f.kind === 'wipe') return `t=${f.at} wipe ${f.node}`;
   return formatFault(f);
 }
 
@@ -178,7 +187,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmResult> {
   const backings = new Map<NodeId, FaultyBacking>();
   const times = new Map<NodeId, NodeTime>();
   const dots = new DotRegistry();
-  const acks = new AckChecker(backings, (key, value) => dots.dotOf(key, value));
+  const acks = new AckChecker(backings, (key, value) => dots.dotOf(key, value), () => cluster?.clock.now() ?? 0);
   const result: SwarmResult = {
     seed: opts.seed, ok: false, profile, schedule: [], applied: 0, report: undefined, recovery: undefined,
     reissued: dots, acks, error: undefined, virtualMs: 0, steps: 0, log: [], trace: '',
@@ -266,7 +275,19 @@ async function applyOne(cluster: SimCluster, m: Machines, f: SwarmFault): Promis
   if (f.kind === 'disk-full') return m.backings.get(f.node)?.fill(cluster.clock.now() + f.ms);
   if (f.kind === 'clock-jump') return m.times.get(f.node)?.jump(f.ms);
   if (f.kind === 'restart') return restart(cluster, m, f.node);
+  if (f.kind === 'wipe') return wipe(cluster, m, f.node);
   return applyFault(cluster, f);
+}
+
+/** Acknowledgements of writes the wiped disk had stored may still be on their way: not checked. */
+const ACK_GRACE_AFTER_WIPE_MS = 10_000;
+
+async function wipe(cluster: SimCluster, m: Machines, id: NodeId): Promise<void> {
+  const b = m.backings.get(id);
+  if (b) b.armed = false;
+  m.acks.pauseUntil(cluster.clock.now() + ACK_GRACE_AFTER_WIPE_MS);
+  await cluster.wipe(id);
+  if (b) b.armed = true;
 }
 
 /** A restart with the disk's errors held back until the node serves (faulty-storage.ts, "armed"). */

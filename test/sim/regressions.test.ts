@@ -5,6 +5,7 @@ import type { Storage } from '../../src/ports/storage';
 import type { NodeId } from '../../src/ports/transport';
 import { SimCluster } from '../../src/sim/cluster';
 import { SimStorageBacking } from '../../src/sim/storage';
+import { formatSwarmFailure, runSwarm } from '../../src/sim/swarm';
 
 /** A disk whose next `failScans` partition scans fail (an I/O error), then work again. */
 class FlakyScans extends SimStorageBacking {
@@ -102,4 +103,28 @@ describe('simulator regressions', () => {
     expect(disks.get(replica)!.failScans).toBeLessThan(0); // the failures did happen
     await c.stop();
   });
+
+  // Found by the swarm (seed 13, a wipe): a node whose store was emptied came back with its id and
+  // minted from counter one again, under the same actor; replicas that held the first version with
+  // that dot dropped the new one as already seen: an acknowledged write lost (Riak's KV679).
+  it('a node that lost its whole store never reissues a dot: its new write survives beside the old', async () => {
+    const c = await SimCluster.create({ seed: 13 });
+    const key = 'cart';
+    const primary = c.node('n0').preferenceList(key)[0] as NodeId;
+    await c.drive(c.put(primary, key, 'before', undefined, { w: 3 }));
+    await c.wipe(primary);
+    await c.waitForMesh();
+    await c.drive(c.put(primary, key, 'after')); // blind: concurrent with 'before'
+    await c.run(2_000);
+    const read = await c.drive(c.get(primary, key, { r: 3 }));
+    expect([...read.values].sort()).toEqual(['after', 'before']);
+    await c.stop();
+  });
+
+  // The swarm seeds that found the defects above, replayed whole (`npm run sim -- --faults all
+  // --seeds 1 --start S`): 8 (a read error while anti-entropy built its trees), 13 (a wiped store).
+  it.each([8, 13])('swarm seed %i keeps every invariant and recovers', async (seed) => {
+    const r = await runSwarm({ seed });
+    expect(r.ok, formatSwarmFailure(r, { seed })).toBe(true);
+  }, 60_000);
 });
