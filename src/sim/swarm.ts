@@ -93,7 +93,8 @@ export function drawProfile(rng: SeededRandom): FaultProfile {
       lateMs: lateTimers ? 100 + rng.int(3000) : 0,
     },
     jumpGapMs: on(rng) ? 500 + rng.int(3000) : 0,
-    jumpMs: 1000 + rng.int(10 * 60_000),
+    // Up to 40 minutes: past autoRemoveAfterMs (10), as a machine that slept through a meeting.
+    jumpMs: 1000 + rng.int(40 * 60_000),
     keys: rng.pick([4, 12, 40]),
     w,
   };
