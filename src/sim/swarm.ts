@@ -15,7 +15,10 @@
 // calm disks, restart every node), the ring must converge by itself within LIVENESS_BOUND_MS and
 // serve every request; then the usual repair and the checker (checker.ts). All along, every durable
 // write is watched for a reissued dot (dots.ts) and every acknowledgement is checked against the
-// disks (acks.ts). Any failure, or a run that throws, fails the seed.
+// disks (acks.ts). Any failure, a run that throws, or a rejection nobody handled fails the seed.
+// Fault classes: partitions, crashes (with a prefix of the queued writes durable, torn batches), lossy
+// links, one wipe of a whole disk, slow disks, latency spikes, read errors, full disks, skewed and
+// drifting clocks, clock jumps (up to 40 minutes either way), late timers.
 
 import type { NodeId } from '../ports/transport';
 import type { NodeConfig } from '../core/node';
