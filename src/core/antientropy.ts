@@ -22,7 +22,7 @@
 
 import type { Clock } from '../ports/clock';
 import { randomInt, type Random } from '../ports/random';
-import type { Json, Storage } from '../ports/storage';
+import type { Json, ScanPage, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { receive, respond, start, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
@@ -82,7 +82,7 @@ interface Exchange {
 }
 
 const BUILD_KEYS_PER_TICK = 500;
-/** After a storage read failed while building the trees (a failing or closing disk), try again this much later. */
+/** Virtual ms before a build retries a page whose read failed. */
 const BUILD_RETRY_MS = 1000;
 
 export class AntiEntropy {
@@ -212,7 +212,8 @@ export class AntiEntropy {
       if (this.ready.has(p)) continue; // built before a failed read interrupted an earlier attempt
       let after: string | undefined;
       do {
-        const page = await this.deps.storage.scanPartition(p, { after, limit: 200 });
+        const page = await this.scan(p, after);
+        if (page === undefined) return;
         for (const r of page.records) {
           if (this.touched.has(r.key)) continue;
           try {
@@ -231,6 +232,23 @@ export class AntiEntropy {
       this.ready.add(p);
     }
     this.touched = new Set();
+  }
+
+  /**
+   * One page of the build's scan, retried until it is read. Why: a failed read (an I/O error, an
+   * aborted transaction) used to reject build(), so the node never swept again in its life, and
+   * the rejection went unhandled (a Node replica exits on one). Undefined once the node stopped.
+   */
+  private async scan(p: number, after: string | undefined): Promise<ScanPage | undefined> {
+    for (;;) {
+      try {
+        return await this.deps.storage.scanPartition(p, { after, limit: 200 });
+      } catch {
+        if (this.stopped) return undefined;
+        await new Promise<void>((r) => this.deps.clock.setTimer(BUILD_RETRY_MS, r));
+        if (this.stopped) return undefined;
+      }
+    }
   }
 
   // --- sweeps ---------------------------------------------------------------------------------
@@ -300,7 +318,7 @@ export class AntiEntropy {
       const keys = [...step.diff.localOnly, ...step.diff.different];
       this.deps.onExchanged?.(e.peer, e.partition, e.seq, new Set([...keys, ...step.diff.remoteOnly]));
       if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
-      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys).catch(() => undefined); // a read failed: a later sweep finds the keys again
+      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys).catch(() => undefined); // a failed read: the next exchange finds the keys again
     }
   }
 

@@ -71,7 +71,7 @@ export class DynamoCore {
     checkQuorum('r', full.r, full.n);
     checkQuorum('w', full.w, full.n);
     const membership = await Membership.load(deps.storage, full.q, deps.id);
-    const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id));
+    const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id, deps.random));
     await node.parts.hints.load();
     await node.parts.minted.load();
     if (full.autoJoin && !membership.view.isMember(deps.id)) {
