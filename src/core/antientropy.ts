@@ -234,6 +234,11 @@ export class AntiEntropy {
 
   // --- sweeps ---------------------------------------------------------------------------------
 
+  /** The next exchange of this sweep `gapMs` from now, or the next sweep after the pause. */
+  private scheduleNext(): void {
+    this.schedule(this.sweep.length > 0 ? this.deps.gapMs : this.deps.sweepPauseMs);
+  }
+
   private schedule(ms: number): void {
     this.cancel = this.deps.clock.setTimer(ms, () => {
       if (this.stopped) return;
@@ -250,7 +255,7 @@ export class AntiEntropy {
     const p = this.sweep.shift()!;
     // The sweep was listed with the ring of its start; a partition handed off since is skipped.
     const peer = this.replicas(p, [this.deps.self]) ? this.pickPeer(p) : undefined;
-    if (peer === undefined) return this.schedule(this.deps.gapMs);
+    if (peer === undefined) return this.scheduleNext();
     const x = this.nextExchange++;
     const key = exchangeKey(peer, x, true);
     const step = start(this.treeOf(p)!);
@@ -312,7 +317,7 @@ export class AntiEntropy {
     if (!e) return;
     e.cancel();
     this.exchanges.delete(key);
-    if (e.session.role === 'initiator' && !this.stopped) this.schedule(this.deps.gapMs);
+    if (e.session.role === 'initiator' && !this.stopped) this.scheduleNext();
   }
 
   /** Sends our sets of `keys` to the peer, a page at a time, in acknowledged shipments (shipping.ts). */

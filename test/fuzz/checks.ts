@@ -56,14 +56,19 @@ export async function checkStorage(ring: Ring): Promise<string[]> {
   return out;
 }
 
+/** Why a stored set breaks "what a node stores it can ship": it does not parse, or it outgrew the bounds. */
 function problemWith(value: unknown): string | undefined {
+  let set: versions.SiblingSet;
   try {
-    versions.fromJson(value);
+    set = versions.fromJson(value);
   } catch (err) {
     return `does not parse: ${String(err).slice(0, 120)}`;
   }
   const chars = JSON.stringify(value).length;
-  return chars > MAX_MESSAGE_CHARS ? `is ${chars} chars, more than a message holds` : undefined;
+  if (chars > MAX_MESSAGE_CHARS) return `is ${chars} chars, more than a message holds`;
+  // versions.ts: merges may take a set to twice the write-time bound, no further.
+  const values = set.siblings.reduce((n, s) => n + (s.tombstone ? 0 : JSON.stringify(s.value).length), 0);
+  return set.siblings.length > 1 && values > 2 * versions.MAX_SET_CHARS ? `holds ${values} chars of values, past twice the write bound` : undefined;
 }
 
 async function scanAll(storage: Storage, partition: number) {
