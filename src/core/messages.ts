@@ -8,8 +8,9 @@
 //   MAX_MESSAGE_CHARS
 //
 // Why validate everything: a peer is another tab running possibly older or buggy code, so a bad
-// message must be counted and dropped at the door, never thrown through the node. Sibling sets
-// inside messages are checked only for shape here; versions.fromJson checks them in depth.
+// message must be counted and dropped at the door, never thrown through the node. A frame nested or
+// packed beyond any legal message is refused before it is parsed (protocol/json-guard.ts). Sibling
+// sets inside messages are checked only for shape here; versions.fromJson checks them in depth.
 
 import type { Json } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
@@ -20,6 +21,7 @@ import type { ReapItem } from './reaper';
 import { isChange, MAX_CHANGES } from './membership';
 import { isBase } from './membership-base';
 
+import { guardJson } from './protocol/json-guard';
 import { isDigest, isKey, isNodeId, isRequestId as isId, type KeySet, type SetJson } from './protocol/wire';
 
 export type { KeySet, SetJson };
@@ -96,6 +98,8 @@ export function decode(raw: string, maxChars = MAX_MESSAGE_CHARS): Decoded {
   const sum = raw.slice(0, 8);
   const json = raw.slice(8);
   if (!HEX8.test(sum) || parseInt(sum, 16) !== checksum(json)) return { ok: false, reason: 'bad-checksum' };
+  const costly = guardJson(json);
+  if (costly !== undefined) return { ok: false, reason: costly };
   let m: unknown;
   try {
     m = JSON.parse(json);

@@ -20,7 +20,11 @@ import type { NodeId } from '../ports/transport';
 import type { KeySet } from './protocol/wire';
 
 export const SHIPMENT_KEYS = 100;
-export const SHIPMENT_CHARS = 1 << 20;
+/**
+ * Half a MiB: a shipment's JSON units (versions.jsonUnits) never exceed its characters, so this keeps
+ * every shipment within the peer frame guard's budget (protocol/json-guard.ts) whatever its values.
+ */
+export const SHIPMENT_CHARS = 512 * 1024;
 
 export interface ShipmentLimits {
   keys: number;
