@@ -43,7 +43,12 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   p.hints = new HintStore(p.storage, config.versioning.merge);
   p.minted = new MintLog(p.storage, config.versioning.merge, () => actor.epoch);
   const send = (to: NodeId, msg: Message | GossipMessage) => void transport.send(to, encode(msg));
-  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange: () => hooks.emit('members') });
+  // A peer no longer up ends its anti-entropy exchanges at once (the sweep waits for them).
+  const onChange = () => {
+    hooks.emit('members');
+    p.aae.peersChanged();
+  };
+  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange });
   // Every send goes through it: a link busy with other messages needs no heartbeat.
   const transport = p.liveness.transport;
   p.transport = transport;
@@ -148,7 +153,8 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     onRepair: () => hooks.emit('repair'),
     gapMs: config.aaeGapMs,
     sweepPauseMs: config.aaeSweepPauseMs,
-    exchangeTimeoutMs: config.timeoutMs * 10,
+    exchangeTimeoutMs: config.timeoutMs * 2,
+    healthy: (id) => p.liveness.healthy(id),
     onHashed: (key, partition, digest, seq) => p.reaper.hashed(key, partition, digest, seq),
     onExchanged: (peer, partition, seq, differing) => p.reaper.exchanged(peer, partition, seq, differing),
   });

@@ -238,6 +238,7 @@ export class DynamoCore {
       t.onPeerUp((p) => this.peerUp(p)),
       t.onPeerDown((p) => {
         liveness.linkDown(p);
+        aae.peersChanged();
         requests.peerDown(p);
         this.listeners.members.emit();
       }),
