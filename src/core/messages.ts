@@ -46,7 +46,8 @@ export type Message =
    * membership digest: a receiver whose view differs gossips at once, so the two agree on the ring.
    */
   | { type: 'handoff'; id: number; sets: KeySet[]; digest?: string }
-  | { type: 'handoff-ack'; id: number }
+  /** `refused`: keys whose sets could not be merged here (refusals.ts); the rest were stored. */
+  | { type: 'handoff-ack'; id: number; refused?: string[] }
   /** I reaped these tombstones, confirmed on every primary (reaper.ts): reap the same sets; `id` is 0. */
   | { type: 'reaped'; id: number; items: ReapItem[] }
   /** Membership gossip (gossip.ts); not requests, so `id` is 0. */
@@ -141,7 +142,7 @@ const validators: Record<MessageType, (m: Obj) => boolean> = {
     m.sets.length <= MAX_HANDOFF_SETS &&
     m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)) &&
     (m.digest === undefined || isDigest(m.digest)),
-  'handoff-ack': () => true,
+  'handoff-ack': (m) => m.refused === undefined || (Array.isArray(m.refused) && m.refused.length <= MAX_HANDOFF_SETS && m.refused.every(isKey)),
   reaped: (m) =>
     Array.isArray(m.items) &&
     m.items.length <= MAX_REAP_ITEMS &&

@@ -19,6 +19,7 @@ import { MintLog } from './minted';
 import type { NodeConfig, NodeDeps } from './node-config';
 import { Placement } from './placement';
 import type { Ring } from './ring';
+import { Refusals } from './refusals';
 import { ReplicaStore } from './replica';
 import { Reaper } from './reaper';
 import { Requests } from './requests';
@@ -57,7 +58,8 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   // Request ids start at a random point so that a restarted node does not reuse its last life's ids
   // while peers still remember them (duplicate detection of forwarded puts keys on them).
   p.requests = new Requests(transport, deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => p.liveness.timedOut(peer));
-  p.shipper = new Shipper(hooks.ship);
+  p.refusals = new Refusals(() => deps.clock.now());
+  p.shipper = new Shipper(hooks.ship, undefined, p.refusals);
   buildPaths(p, deps, config, counters, actor, hooks);
   buildServices(p, deps, config, ring, view, actor, hooks);
   p.background = new Background({ self, clock: deps.clock, config, parts: p, counters, view, hooks });
@@ -139,6 +141,7 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     healthy: (id) => id !== self && p.liveness.healthy(id),
     ship: hooks.ship,
     shipment: p.shipper.limits,
+    refusals: p.refusals,
   });
   p.aae = new AntiEntropy({
     self,

@@ -187,6 +187,7 @@ export class DynamoCore {
       hints: { pending: hints.count(), ...this.counters.hints },
       membership: { members: this.view.members().length, changes: this.view.changes().length, gossipRounds: gossip.rounds, ringChanges: this.counters.ringChanges, refused: gossip.refused },
       transfer: transfers.stats(),
+      unmergeable: this.parts.refusals.stats(),
       antiEntropy: aae.stats(),
       reaping: { ...reaper.stats(), epoch: this.actor.epoch },
     };
@@ -270,10 +271,11 @@ export class DynamoCore {
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */
-  private shipment(to: NodeId, sets: KeySet[]): Promise<boolean> {
+  private shipment(to: NodeId, sets: KeySet[]): Promise<boolean | readonly string[]> {
     return new Promise((resolve) => {
       const msg = { type: 'handoff' as const, sets, digest: this.view.digest };
-      this.parts.requests.send(to, msg, (reply) => resolve(reply.type === 'handoff-ack'), () => resolve(false));
+      const acked = (reply: Message) => (reply.type !== 'handoff-ack' ? false : reply.refused ?? true);
+      this.parts.requests.send(to, msg, (reply) => resolve(acked(reply)), () => resolve(false));
     });
   }
 
