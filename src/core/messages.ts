@@ -61,8 +61,12 @@ export type ErrorName = 'QuorumError' | 'ValidationError' | 'StorageFullError' |
 export type MessageType = Message['type'];
 export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string };
 
-/** Values are at most 1 MiB serialized; a set carries a few siblings; leave room for several. */
-export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+/**
+ * The largest legal message is one stored set at the merge bound (versions.MAX_MERGED_CHARS, 8 Mi of
+ * values) with its clock and siblings (~0.2 Mi at most); more is only cost (a 16 Mi frame took ~100 ms
+ * to checksum and parse here).
+ */
+export const MAX_MESSAGE_CHARS = 10 * 1024 * 1024;
 /** The longest deadline a client request may ask for (and a forward may carry): two minutes. */
 export const MAX_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_REAP_ITEMS = 1000;

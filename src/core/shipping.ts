@@ -25,10 +25,10 @@ import type { Refusals } from './refusals';
 
 export const SHIPMENT_KEYS = 100;
 /**
- * Half a MiB: a shipment's JSON units (versions.jsonUnits) never exceed its characters, so this keeps
- * every shipment within the peer frame guard's budget (protocol/json-guard.ts) whatever its values.
+ * A shipment's JSON units (versions.jsonUnits) never exceed its characters, so this keeps every
+ * shipment, with its envelope, within the peer frame guard's budget (protocol/json-guard.ts: 512 Ki).
  */
-export const SHIPMENT_CHARS = 512 * 1024;
+export const SHIPMENT_CHARS = 448 * 1024;
 
 export interface ShipmentLimits {
   keys: number;

@@ -22,7 +22,7 @@
 // ValidationError and nothing is stored: blind writes cannot grow a key until it no longer fits in a
 // message (what a node stores, it must always be able to ship). Merges of sets within these bounds
 // are never refused (that would lose data), so a set may reach twice a bound when two full replicas
-// meet; the 16 Mi-char message limit leaves room for that. Past it (only a buggy or hostile peer
+// meet; the 10 Mi-char message limit leaves room for that. Past it (only a buggy or hostile peer
 // gets there) the replica refuses the merge (checkStorable). Parsing accepts up to MAX_PARSED_SIBLINGS.
 // The same holds for the values' structure (MAX_SET_UNITS, a lone value included): JSON.parse costs per
 // value far more than per character, and every set must parse at a receiver within the peer frame
@@ -93,7 +93,7 @@ export interface ReadResult {
 export const MAX_JSON_DEPTH = 256;
 export const MAX_SIBLINGS = 64;
 export const MAX_SET_CHARS = 4 * 1024 * 1024;
-/** Values a stored set may hold: two full replicas meeting (see the header), within a 16 Mi-char message. */
+/** Values a stored set may hold: two full replicas meeting (see the header), within a 10 Mi-char message. */
 export const MAX_MERGED_CHARS = 2 * MAX_SET_CHARS;
 /**
  * Parse cost of a set's values, in jsonUnits: 2 per array or object, 1 per separator (`,` and `:`).
@@ -101,7 +101,7 @@ export const MAX_MERGED_CHARS = 2 * MAX_SET_CHARS;
  * only dense structure (1-character elements, empty containers) reaches it. Twice this, plus a
  * message's own structure, is what the peer frame guard admits (protocol/json-guard.ts FRAME_LIMITS).
  */
-export const MAX_SET_UNITS = 256 * 1024;
+export const MAX_SET_UNITS = 192 * 1024;
 export const MAX_MERGED_UNITS = 2 * MAX_SET_UNITS;
 const MAX_PARSED_SIBLINGS = 1024;
 

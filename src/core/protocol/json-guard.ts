@@ -11,8 +11,9 @@
 // 40-char strings 3, objects with a few fields 7-14, one-digit numbers 23, empty objects 109, arrays
 // nested 255 deep 167 (~310 ns per array); nesting 500,000 deep, 175. So a frame is judged by its
 // units, what versions.jsonUnits counts in values: 2 per array or object, 1 per separator (`,` `:`).
-// Units never exceed characters, and cost at most ~155 ns each (nested arrays), so FRAME_LIMITS.units
-// bounds a parse to ~100 ms here whatever the frame's shape.
+// Units never exceed characters and cost at most ~200 ns each (arrays nested 255 deep, or decimals
+// that each need a heap number), so FRAME_LIMITS.units bounds a parse to ~100 ms here whatever the
+// frame's shape (decode of such frames at the cap measured 90-130 ms CPU at load 11 on 2 cores).
 // The scan itself is linear, skips string contents with indexOf, and stops at the first limit passed.
 // Invalid JSON is not this file's business: what it lets through, JSON.parse still refuses.
 
@@ -28,12 +29,12 @@ export interface FrameLimits {
 /**
  * What legal messages need. depth: a value nests at most MAX_JSON_DEPTH (256, versions.ts) levels,
  * inside at most 6 levels of message (a handoff: message, sets, key set, set, siblings, version).
- * units: the largest legal message is one stored set at versions.MAX_MERGED_UNITS (512 Ki) of values,
- * or one shipment of at most shipping.SHIPMENT_CHARS (512 Ki chars, so as many units at most), plus
+ * units: the largest legal message is one stored set at versions.MAX_MERGED_UNITS (384 Ki) of values,
+ * or one shipment of at most shipping.SHIPMENT_CHARS (448 Ki chars, so as many units at most), plus
  * its own structure: clock and sibling entries (at most 1,024 of each, ~20 Ki units), a gossiped ring
  * of up to 65,536 partitions; 128 Ki more covers them.
  */
-export const FRAME_LIMITS: Readonly<FrameLimits> = Object.freeze({ depth: 300, units: 640 * 1024 });
+export const FRAME_LIMITS: Readonly<FrameLimits> = Object.freeze({ depth: 300, units: 512 * 1024 });
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
