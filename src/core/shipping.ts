@@ -26,9 +26,9 @@ import type { Refusals } from './refusals';
 export const SHIPMENT_KEYS = 100;
 /**
  * A shipment's JSON units (versions.jsonUnits) never exceed its characters, so this keeps every
- * shipment, with its envelope, within the peer frame guard's budget (protocol/json-guard.ts: 512 Ki).
+ * shipment, with its envelope, within the peer frame guard's budget (protocol/json-guard.ts: 768 Ki).
  */
-export const SHIPMENT_CHARS = 448 * 1024;
+export const SHIPMENT_CHARS = 704 * 1024;
 
 export interface ShipmentLimits {
   keys: number;

@@ -96,12 +96,13 @@ export const MAX_SET_CHARS = 4 * 1024 * 1024;
 /** Values a stored set may hold: two full replicas meeting (see the header), within a 10 Mi-char message. */
 export const MAX_MERGED_CHARS = 2 * MAX_SET_CHARS;
 /**
- * Parse cost of a set's values, in jsonUnits: 2 per array or object, 1 per separator (`,` and `:`).
- * Units never exceed characters, so a 1 MiB value of long strings or 5-digit numbers is far below;
- * only dense structure (1-character elements, empty containers) reaches it. Twice this, plus a
+ * Parse cost of a set's values, in jsonUnits: 2 per array or object, 1 per separator (`,` and `:`),
+ * 1 per non-integer number. Units never exceed characters; a 1 MiB value of records (objects of a few
+ * short fields, ~0.25 units a character) or of long strings is below; only dense structure
+ * (1-character elements, empty containers) reaches it. Twice this, plus a
  * message's own structure, is what the peer frame guard admits (protocol/json-guard.ts FRAME_LIMITS).
  */
-export const MAX_SET_UNITS = 192 * 1024;
+export const MAX_SET_UNITS = 320 * 1024;
 export const MAX_MERGED_UNITS = 2 * MAX_SET_UNITS;
 const MAX_PARSED_SIBLINGS = 1024;
 
@@ -181,13 +182,15 @@ function valueUnits(siblings: readonly Version[]): number {
 }
 
 /**
- * A value's units: 2 per array or object, 1 per separator, exactly what the frame guard counts in
- * its JSON text (protocol/json-guard.ts). Iterative: values nest up to MAX_JSON_DEPTH.
+ * A value's units: 2 per array or object, 1 per separator, 1 per non-integer number: at least what
+ * the frame guard counts in its JSON text (protocol/json-guard.ts counts decimal points, and a number
+ * such as 1e-7 has none). Iterative: values nest up to MAX_JSON_DEPTH.
  */
 export function jsonUnits(value: Json): number {
   let units = 0;
   const stack: Json[] = [value];
   for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (typeof x === 'number' && !Number.isInteger(x)) units++;
     if (x === null || typeof x !== 'object') continue;
     if (Array.isArray(x)) {
       units += 2 + Math.max(0, x.length - 1);

@@ -30,7 +30,7 @@ describe('frames that would cost too much to parse', () => {
   });
 
   it('counts what versions.jsonUnits counts in a value', () => {
-    const values: Json[] = [[], {}, [1, [2, {}], { a: [null, 'x,:[{'], b: { c: true } }], { 'k:,': 'v"[', z: [[[]]] }, 'plain', 7];
+    const values: Json[] = [[], {}, [1, [2, {}], { a: [null, 'x,:[{.'], b: { c: true } }], { 'k:,': 'v"[', z: [[[]]] }, [1.5, -3.5e3, 0.25], 'plain', 7];
     for (const v of values) {
       const text = JSON.stringify(v);
       const units = jsonUnits(v);
@@ -68,7 +68,7 @@ describe('legal messages still pass', () => {
   });
 
   it('a shipment as large as the chunker makes, of the densest values', () => {
-    const all = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, set: { clock: [['n', 1, 0]], siblings: [{ dot: ['n', 1], ts: 0, value: new Array<Json>(1500).fill([]) }] } as Json }));
+    const all = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, set: { clock: [['n', 1, 0]], siblings: [{ dot: ['n', 1], ts: 0, value: new Array<Json>(2500).fill([]) }] } as Json }));
     const sets = chunks(all)[0]!;
     expect(sets.reduce((sum, s) => sum + setChars(s), 0)).toBeGreaterThan(0.95 * SHIPMENT_CHARS);
     expect(decode(encode({ type: 'handoff', id: 1, sets })).ok).toBe(true);
@@ -80,5 +80,12 @@ describe('the write bound that keeps every stored set within the guard', () => {
     const put = (value: Json[]) => versions.put(versions.empty(), { coordinator: 'n', context: versions.read(versions.empty()).context, value, now: 0 });
     expect(() => put(new Array(MAX_SET_UNITS).fill(0))).toThrow(ValidationError);
     expect(() => put(new Array(MAX_SET_UNITS - 1).fill(0))).not.toThrow();
+  });
+
+  it('takes a 1 MiB value of records', () => {
+    const record = { id: 123456, name: 'someone@example', price: 12.5, tags: ['red', 'blue'] };
+    const value = new Array<Json>(Math.floor((1 << 20) / (JSON.stringify(record).length + 1))).fill(record);
+    expect(JSON.stringify(value).length).toBeLessThanOrEqual(1 << 20);
+    expect(() => versions.put(versions.empty(), { coordinator: 'n', context: versions.read(versions.empty()).context, value, now: 0 })).not.toThrow();
   });
 });
