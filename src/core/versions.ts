@@ -425,12 +425,13 @@ function versionFromJson(j: unknown, i: number): Version {
  * a message (MAX_MERGED_CHARS, MAX_MERGED_UNITS). Sets that each pass can merge into one that does not (clock entries,
  * siblings and values add up, and a peer's set may come near the message limit alone); stored, it
  * could never be read back or shipped again, so the replica and the hint store refuse such a merge
- * and keep what they had. A lone sibling arrived whole in one message, so its size is not counted.
+ * and keep what they had. A lone sibling is held to the same bounds: one that arrived whole in a
+ * frame near the peer limits would not fit again inside a handoff's larger envelope.
  */
 export function checkStorable(set: SiblingSet): void {
   if (set.clock.length > vclock.MAX_CLOCK_ENTRIES) throw new ValidationError(`set: a clock of ${set.clock.length} entries (limit ${vclock.MAX_CLOCK_ENTRIES})`);
   if (set.siblings.length > MAX_PARSED_SIBLINGS) throw new ValidationError(`set: ${set.siblings.length} siblings (limit ${MAX_PARSED_SIBLINGS})`);
-  if (set.siblings.length <= 1) return;
+  if (set.siblings.length === 0) return;
   const chars = valueChars(set.siblings);
   if (chars > MAX_MERGED_CHARS) throw new ValidationError(`set: ${chars} characters of values (limit ${MAX_MERGED_CHARS} once merged)`);
   const units = valueUnits(set.siblings);

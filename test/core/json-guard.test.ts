@@ -9,7 +9,7 @@ import { ValidationError } from '../../src/core/errors';
 import type { Json } from '../../src/ports/storage';
 import { chunks, setChars, SHIPMENT_CHARS } from '../../src/core/shipping';
 import * as versions from '../../src/core/versions';
-import { jsonUnits, MAX_JSON_DEPTH, MAX_MERGED_UNITS, MAX_SET_UNITS } from '../../src/core/versions';
+import { jsonUnits, MAX_JSON_DEPTH, MAX_MERGED_CHARS, MAX_MERGED_UNITS, MAX_SET_UNITS } from '../../src/core/versions';
 
 const nested = (levels: number, inner = '0') => '['.repeat(levels) + inner + ']'.repeat(levels);
 
@@ -80,6 +80,13 @@ describe('the write bound that keeps every stored set within the guard', () => {
     const put = (value: Json[]) => versions.put(versions.empty(), { coordinator: 'n', context: versions.read(versions.empty()).context, value, now: 0 });
     expect(() => put(new Array(MAX_SET_UNITS).fill(0))).toThrow(ValidationError);
     expect(() => put(new Array(MAX_SET_UNITS - 1).fill(0))).not.toThrow();
+  });
+
+  it('a replica refuses to store a lone sibling from a peer past the merged bounds: it could not be shipped again', () => {
+    const set = (value: Json) => ({ clock: [{ node: 'n', counter: 1, ts: 0 }], siblings: [{ dot: { node: 'n', counter: 1 }, ts: 0, value, tombstone: false }] }) as versions.SiblingSet;
+    expect(() => versions.checkStorable(set(new Array(MAX_MERGED_UNITS).fill(0)))).toThrow(ValidationError);
+    expect(() => versions.checkStorable(set('x'.repeat(MAX_MERGED_CHARS + 1)))).toThrow(ValidationError);
+    expect(() => versions.checkStorable(set(new Array(MAX_MERGED_UNITS - 1).fill(0)))).not.toThrow();
   });
 
   it('takes a 1 MiB value of records', () => {
