@@ -83,8 +83,9 @@ async function serve(from: NodeId, msg: Served, ctx: DispatchContext): Promise<v
         // (unacked, the sender keeps it), never half of it with the other half's writes unobserved.
         const sets = msg.sets.map(({ key, set }) => ({ key, set: versions.fromJson(set) }));
         const refused = await local.applyAll(sets, from);
-        for (let i = 0; i < refused; i++) ctx.counters.drop('handoff-set-refused', from);
-        return ctx.reply(from, { type: 'handoff-ack', id: msg.id });
+        for (let i = 0; i < refused.length; i++) ctx.counters.drop('handoff-set-refused', from);
+        // Named in the ack, so the sender stops sending them (refusals.ts) instead of retrying for ever.
+        return ctx.reply(from, refused.length > 0 ? { type: 'handoff-ack', id: msg.id, refused } : { type: 'handoff-ack', id: msg.id });
       }
     }
   } catch (err) {

@@ -1,12 +1,10 @@
 // A Dynamo node (paper §4): wiring, lifecycle and the public API. Each policy lives in its own file:
 // placement.ts (where replicas go), coordinate/ (the put and get paths), local.ts (applying what peers
-// send), handoff.ts and shipping.ts (hints and bulk transfer), failure.ts (liveness), membership.ts and
-// gossip.ts (§4.8), transfer.ts (§4.9), antientropy.ts (§4.7), reaper.ts (tombstones).
-// Driven only by client calls, peer messages and Clock timers; everything else comes in as ports.
-//
-// Construction order: storage (tracked, so Merkle trees and transfers follow every write), the
-// stores (replica, hints, minted), liveness and placement, the local view, the coordinators, then the
-// background services (gossip, transfers, anti-entropy, reaper), which only start in attach().
+// send), handoff.ts and shipping.ts (hints and bulk transfer), liveness.ts, membership.ts and gossip.ts
+// (§4.8), transfer.ts (§4.9), antientropy.ts (§4.7), reaper.ts (tombstones). Driven only by client
+// calls, peer messages and Clock timers. Construction order: storage (tracked, so Merkle trees and
+// transfers follow every write), the stores (replica, hints, minted), liveness and placement, the
+// local view, the coordinators, then the background services, which only start in attach().
 
 import type { Clock } from '../ports/clock';
 import { Listeners } from '../ports/emitter';
@@ -194,6 +192,7 @@ export class DynamoCore {
       hints: { pending: hints.count(), ...this.counters.hints },
       membership: { members: this.view.members().length, changes: this.view.changes().length, gossipRounds: gossip.rounds, ringChanges: this.counters.ringChanges, refused: gossip.refused },
       transfer: transfers.stats(),
+      unmergeable: this.parts.refusals.stats(),
       antiEntropy: aae.stats(),
       reaping: { ...reaper.stats(), epoch: this.actor.epoch },
     };
@@ -245,6 +244,7 @@ export class DynamoCore {
       t.onPeerUp((p) => this.peerUp(p)),
       t.onPeerDown((p) => {
         liveness.linkDown(p);
+        aae.peersChanged();
         requests.peerDown(p);
         this.listeners.members.emit();
       }),
@@ -275,10 +275,10 @@ export class DynamoCore {
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */
-  private shipment(to: NodeId, sets: KeySet[]): Promise<boolean> {
+  private shipment(to: NodeId, sets: KeySet[]): Promise<boolean | readonly string[]> {
     return new Promise((resolve) => {
       const msg = { type: 'handoff' as const, sets, digest: this.view.digest };
-      this.parts.requests.send(to, msg, (reply) => resolve(reply.type === 'handoff-ack'), () => resolve(false));
+      this.parts.requests.send(to, msg, (reply) => resolve(reply.type === 'handoff-ack' && (reply.refused ?? true)), () => resolve(false));
     });
   }
 
