@@ -3,6 +3,8 @@
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
 import WebSocket from 'ws';
+import type { RoomKeys } from '../../src/adapters/secret/room-key';
+import { SealedSignaling } from '../../src/adapters/webrtc/sealed-signaling';
 import { SignalingClient, type SocketLike } from '../../src/adapters/webrtc/signaling-client';
 import { WebRtcTransport, type PeerLike, type WebRtcOptions } from '../../src/adapters/webrtc/transport';
 
@@ -18,5 +20,17 @@ export async function openNodeTransport(
   opts: Partial<Omit<WebRtcOptions, 'signaling' | 'createPeer'>> = {},
 ): Promise<WebRtcTransport> {
   const signaling = await SignalingClient.connect({ url: signalUrl, room, peer, socket: nodeSocket });
+  return new WebRtcTransport({ ...opts, signaling, createPeer: nodePeer });
+}
+
+/** A transport in a protected room: sealed signaling under `keys.signal` in room `keys.roomId`. */
+export async function openProtectedTransport(
+  signalUrl: string,
+  keys: RoomKeys,
+  peer: string,
+  opts: Partial<Omit<WebRtcOptions, 'signaling' | 'createPeer'>> = {},
+): Promise<WebRtcTransport> {
+  const client = await SignalingClient.connect({ url: signalUrl, room: keys.roomId, peer, socket: nodeSocket });
+  const signaling = new SealedSignaling(client, keys.signal);
   return new WebRtcTransport({ ...opts, signaling, createPeer: nodePeer });
 }

@@ -21,7 +21,7 @@ import {
   encodeFrames,
   packFrame,
 } from './framing';
-import type { SignalingClient } from './signaling-client';
+import type { Signaling } from './signaling-client';
 
 /** The part of a simple-peer instance used here. */
 export interface PeerLike {
@@ -44,7 +44,7 @@ export type PeerFactory = (opts: { initiator: boolean; trickle: boolean; objectM
 
 export interface WebRtcOptions {
   /** Owned by the transport from here on: closing the transport closes it. */
-  signaling: SignalingClient;
+  signaling: Signaling;
   createPeer: PeerFactory;
   iceServers?: RTCIceServer[];
   /** A link not connected after this long is abandoned and retried. */
@@ -68,6 +68,8 @@ export interface WebRtcStats {
   oversizeDropped: number;
   /** Frames that break the framing (framing.ts): a batch that does not parse, an unknown tag, a chunked message cut into. */
   malformedDropped: number;
+  /** Protected rooms: signaling payloads that did not open (tampered with, re-addressed, another secret, plaintext). */
+  signalsRejected: number;
 }
 
 interface Link {
@@ -114,6 +116,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     linkDowns: 0,
     oversizeDropped: 0,
     malformedDropped: 0,
+    signalsRejected: 0,
   };
 
   constructor(opts: WebRtcOptions) {
@@ -142,7 +145,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   }
 
   stats(): WebRtcStats {
-    return { ...this.counters };
+    return { ...this.counters, signalsRejected: this.o.signaling.signalsRejected };
   }
 
   send(to: NodeId, data: string): boolean {
