@@ -107,7 +107,7 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
     signaling.close();
     throw err;
   }
-  const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers });
+  const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers, authKey: keys?.auth });
   const transport = new FaultyTransport(webrtc, systemRandom);
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },

@@ -1,5 +1,5 @@
-// The transport contract against real WebRTC data channels in a protected room: sealed signaling
-// (simple-peer + @roamhq/wrtc in Node).
+// The transport contract against real WebRTC data channels in a protected room: sealed signaling and
+// the peer handshake on every link (simple-peer + @roamhq/wrtc in Node).
 
 import { startSignalingServer } from '../../signaling/server';
 import { deriveRoomKeys } from '../../src/adapters/secret/room-key';
@@ -9,7 +9,7 @@ import { transportContract } from './transport.contract';
 
 let room = 0;
 
-transportContract('webrtc, protected room (sealed signaling)', async () => {
+transportContract('webrtc, protected room', async () => {
   const server = await startSignalingServer({ port: 0, host: '127.0.0.1' });
   const url = `${server.url.replace('http', 'ws')}/signal`;
   const keys = await deriveRoomKeys(`contract-${++room}`, 'contract secret', 1000);

@@ -23,14 +23,19 @@ export async function openNodeTransport(
   return new WebRtcTransport({ ...opts, signaling, createPeer: nodePeer });
 }
 
-/** A transport in a protected room: sealed signaling under `keys.signal` in room `keys.roomId`. */
+/**
+ * A transport in a protected room: sealed signaling under `keys.signal` in room `keys.roomId`, and the
+ * peer handshake under `keys.auth`. `handshake: false` leaves the handshake out (a peer that has the
+ * signaling key but does not speak it), for tests of what a protected side does with such a peer.
+ */
 export async function openProtectedTransport(
   signalUrl: string,
   keys: RoomKeys,
   peer: string,
-  opts: Partial<Omit<WebRtcOptions, 'signaling' | 'createPeer'>> = {},
+  opts: Partial<Omit<WebRtcOptions, 'signaling' | 'createPeer' | 'authKey'>> & { handshake?: boolean } = {},
 ): Promise<WebRtcTransport> {
+  const { handshake = true, ...rest } = opts;
   const client = await SignalingClient.connect({ url: signalUrl, room: keys.roomId, peer, socket: nodeSocket });
   const signaling = new SealedSignaling(client, keys.signal);
-  return new WebRtcTransport({ ...opts, signaling, createPeer: nodePeer });
+  return new WebRtcTransport({ ...rest, signaling, createPeer: nodePeer, ...(handshake ? { authKey: keys.auth } : {}) });
 }
