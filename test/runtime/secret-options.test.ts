@@ -38,6 +38,7 @@ describe('invite links', () => {
     const url = new URL(link);
     expect(url.pathname).toBe('/ring.html');
     expect([...url.searchParams]).toEqual([['room', 'r'], ['n', '3'], ['w', '2']]);
+    expect(url.hash).toBe('#secret=a%20b%26c');
     expect(secretOf(url.hash)).toBe('a b&c');
     expect(url.search).not.toContain('secret');
     expect(new URL(inviteLink('http://h/?room=r#secret=s', undefined)).hash).toBe('');

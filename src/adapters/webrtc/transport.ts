@@ -94,6 +94,8 @@ export interface WebRtcStats {
   authTimeouts: number;
   /** Protected rooms: signaling payloads that did not open (tampered with, re-addressed, another secret, plaintext). */
   signalsRejected: number;
+  /** Protected rooms: offers and answers refused as replays (a session already answered, a second one on a link). */
+  staleSignals: number;
 }
 
 interface Link {
@@ -128,6 +130,8 @@ interface Envelope {
 }
 
 const decoder = new TextDecoder();
+/** Offers remembered against replay: a member reconnecting once a minute to each of 16 peers stays covered for an hour. */
+const SESSIONS_REMEMBERED = 1024;
 
 export class WebRtcTransport extends TransportEvents implements Transport {
   readonly self: NodeId;
@@ -136,6 +140,8 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   /** Last reconnect delay per peer; doubles on each failure, cleared when a link comes up. */
   private backoff = new Map<NodeId, number>();
   private drainWaiters = new Map<NodeId, Array<() => void>>();
+  /** Protected rooms: `${peer} ${session}` of the offers answered, oldest first (replayedSession). */
+  private sessionsSeen = new Set<string>();
   private closed = false;
   private readonly unsubscribe: Unsubscribe[];
   private readonly o: Required<Omit<WebRtcOptions, 'iceServers' | 'authKey'>> & { iceServers: RTCIceServer[]; authKey?: Uint8Array };
@@ -153,6 +159,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     authFailed: 0,
     authTimeouts: 0,
     signalsRejected: 0,
+    staleSignals: 0,
   };
 
   constructor(opts: WebRtcOptions) {
@@ -299,6 +306,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     if (this.closed || !isEnvelope(data)) return;
     const link = this.links.get(from);
     if (link && link.session === data.s) {
+      if (this.replayedDescription(link, data.d)) return;
       this.noteSdp(link, 'remoteFp', data.d);
       link.sp.signal(data.d);
       return;
@@ -306,10 +314,35 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     // Only a fresh offer from the initiating side starts a new session (the peer restarted);
     // candidates of a session we no longer hold are stale and ignored.
     if (this.initiates(from) || !isOffer(data.d)) return;
+    if (this.replayedSession(from, data.s)) return;
     if (link) this.dropLink(link);
     const fresh = this.openLink(from, data.s, false);
     this.noteSdp(fresh, 'remoteFp', data.d);
     fresh.sp.signal(data.d);
+  }
+
+  /**
+   * Protected rooms: an offer for a session this node already answered is a replay (a peer makes a new
+   * session per link). The server cannot forge one, but it could replay a recorded one to tear down a
+   * live link; it is refused and counted. Sessions are remembered up to a bound, oldest forgotten first.
+   */
+  private replayedSession(peer: NodeId, session: string): boolean {
+    if (!this.o.authKey) return false;
+    const key = `${peer} ${session}`;
+    if (this.sessionsSeen.has(key)) {
+      this.counters.staleSignals++;
+      return true;
+    }
+    this.sessionsSeen.add(key);
+    if (this.sessionsSeen.size > SESSIONS_REMEMBERED) this.sessionsSeen.delete(this.sessionsSeen.values().next().value as string);
+    return false;
+  }
+
+  /** Protected rooms: a link takes one offer or answer from its peer; another one is a replay, refused and counted. */
+  private replayedDescription(link: Link, signal: unknown): boolean {
+    if (!this.o.authKey || link.remoteFp === undefined || descriptionSdp(signal) === undefined) return false;
+    this.counters.staleSignals++;
+    return true;
   }
 
   /** The data channel is open: the link is up, or, in a protected room, its handshake starts. */

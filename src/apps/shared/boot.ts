@@ -54,7 +54,7 @@ function renderStatus(el: HTMLElement, node: DynamoNode): void {
   const { n } = node.options;
   el.replaceChildren(
     text('strong', node.id),
-    document.createTextNode(` · room ${node.room.name}${node.room.protected ? ' 🔒' : ''} · `),
+    document.createTextNode(` · room ${node.room.name}${node.room.protected ? ' (protected)' : ''} · `),
     text('span', `connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}`, 'peer-count'),
   );
   if (members < n) {

@@ -8,7 +8,8 @@ const PER_TAB = ['node'];
 export function inviteLink(href: string, secret: string | undefined): string {
   const url = new URL(href);
   for (const p of PER_TAB) url.searchParams.delete(p);
-  url.hash = secret === undefined ? '' : new URLSearchParams({ secret }).toString();
+  // Percent-encoded ('%20', not '+'): what a person pasting it elsewhere expects, and what secretOf reads back.
+  url.hash = secret === undefined ? '' : `secret=${encodeURIComponent(secret)}`;
   return url.toString();
 }
 
