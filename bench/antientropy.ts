@@ -9,9 +9,11 @@
 // rounds / 2, counted until both sides know the whole diff (the repair that follows is not counted).
 
 import { sha256 } from '@noble/hashes/sha2.js';
-import { MerkleTree, digestOf, toBase64Url } from '../src/core/merkle';
-import { receive, respond, start, validateExchangePayload } from '../src/core/antientropy-exchange';
-import type { ExchangeOptions, ExchangePayload, Step } from '../src/core/antientropy-exchange';
+import { MerkleTree, digestOf } from '../src/core/merkle';
+import { receive, respond, start } from '../src/core/antientropy-exchange';
+import type { ExchangeOptions, Step } from '../src/core/antientropy-exchange';
+import { validateExchangePayload, type ExchangePayload } from '../src/core/protocol/antientropy';
+import { toBase64Url } from '../src/core/protocol/base64url';
 import { utf8 } from '../src/core/hash';
 import * as versions from '../src/core/versions';
 import { emptyContext } from '../src/core/context';

@@ -99,6 +99,12 @@ describe('source shape', () => {
     expectOnlyKnown('layering', found, [{ list: 'KNOWN_CORE_DEBT.layering', keys: KNOWN_CORE_DEBT.layering }]);
   });
 
+  it('src/core/protocol/ imports nothing but src/ports/ and itself (no debt list can excuse it)', () => {
+    const fromProtocol = edges.filter((e) => e.from.startsWith('src/core/protocol/'));
+    expect(fromProtocol.length, 'src/core/protocol/ has imports to check').toBeGreaterThan(0);
+    expect(fromProtocol.map(layeringBreak).filter((b) => b !== undefined)).toEqual([]);
+  });
+
   it('the debt lists name only their own directories (everywhere else the code is fixed instead)', () => {
     const core = [...KNOWN_CORE_DEBT.longFunctions, ...KNOWN_CORE_DEBT.cycles.flat(), ...KNOWN_CORE_DEBT.layering];
     const misplaced = [
@@ -154,6 +160,9 @@ describe('the shape checker itself', () => {
       edge('src/core/a.ts', 'src/adapters/b.ts'),
       edge('src/core/a.ts', 'idb', true),
       edge('src/core/protocol/a.ts', 'src/core/b.ts'),
+      edge('src/core/protocol/a.ts', 'src/core/coordinate/b.ts'),
+      edge('src/core/protocol/a.ts', 'src/adapters/b.ts'),
+      edge('src/core/protocol/a.ts', '@noble/hashes/sha2.js', true),
       edge('src/adapters/a.ts', 'src/sim/b.ts'),
       edge('src/sim/a.ts', 'src/adapters/b.ts'),
       edge('src/apps/a.ts', 'src/core/b.ts'),
@@ -163,6 +172,7 @@ describe('the shape checker itself', () => {
       edge('src/core/a.ts', 'src/ports/b.ts'),
       edge('src/core/a.ts', '@noble/hashes/sha2.js', true),
       edge('src/core/protocol/a.ts', 'src/ports/b.ts'),
+      edge('src/core/protocol/a.ts', 'src/core/protocol/b.ts'),
       edge('src/apps/a.ts', 'src/runtime/index.ts'),
       edge('src/runtime/a.ts', 'src/adapters/b.ts'),
     ];

@@ -9,11 +9,9 @@
 //   receive(session, tree, payload): Step           either side: every later payload
 //   Step = { session, send: ExchangePayload[], done, diff: Diff | null, error: string | null }
 //   Diff = { localOnly, remoteOnly, different }     key lists from this side's point of view, sorted
-//   validateExchangePayload(x, maxChars?) / validateHashesItem(x) / validateKeysItem(x)
-//                                                   shape and size checks of untrusted input:
-//                                                   the payload (a copy) or null; never throw
 //   diffPairs(local, remote): Diff                  compare two (key, digest) lists
-//   MAX_PAYLOAD_CHARS, DEFAULT_LEAF_KEYS, DEFAULT_BATCH_HASHES, EXCHANGE_VERSION
+//   MAX_PAYLOAD_CHARS, DEFAULT_LEAF_KEYS, DEFAULT_BATCH_HASHES
+//   (the payload's types, bounds and validators are the wire's: protocol/antientropy.ts)
 //
 // Protocol. Lockstep rounds: the initiator sends round 0, the responder round 1, and so on. A
 // round is one or more payloads (parts n of `of`, each under MAX_PAYLOAD_CHARS of JSON); the
@@ -44,67 +42,26 @@
 // between rounds (local writes); a key written meanwhile may be reported as differing (harmless:
 // repair merges) or missed until the next exchange, which is what periodic anti-entropy is for.
 
-import { MerkleTree, ZERO_HASH, HASH_BYTES, bytesEqual, fromBase64Url, isDigest, toBase64Url } from './merkle';
-import type { Digest } from './merkle';
+import { MerkleTree, ZERO_HASH, bytesEqual } from './merkle';
+import {
+  MAX_ABORT_CHARS,
+  MAX_ITEM_NODES,
+  MAX_PAIRS,
+  MAX_ROUNDS,
+  type ExchangeItem,
+  type ExchangePayload,
+  type HashesItem,
+  type KeysItem,
+} from './protocol/antientropy';
+import { fromBase64Url, toBase64Url } from './protocol/base64url';
+import { HASH_BYTES, type Digest } from './protocol/wire';
 
-export const EXCHANGE_VERSION = 1;
 /** Largest payload we build, in JSON characters: 15 KiB, leaving 1 KiB of a 16 KiB message for node.ts's envelope. */
 export const MAX_PAYLOAD_CHARS = 15 * 1024;
-/** Largest payload we accept (peers may be configured with a larger budget). */
-export const MAX_ACCEPTED_CHARS = 64 * 1024;
 /** Ship a subtree's keys instead of its hashes once it holds at most this many. */
 export const DEFAULT_LEAF_KEYS = 16;
 /** Batch levels while (differing nodes) × fanout^levels stays at or below this. */
 export const DEFAULT_BATCH_HASHES = 512;
-
-const MAX_ROUNDS = 64;
-const MAX_PARTS = 4096;
-const MAX_ITEMS = 4096;
-const MAX_PAIRS = 4096;
-const MAX_FOUND = 16384;
-const MAX_KEY_CHARS = 1024; // keys are at most 1 KiB of UTF-8, hence at most 1024 UTF-16 units
-const MAX_ABORT_CHARS = 200;
-/** A hashes item covers at most this many nodes (the bitmap's bits). */
-const MAX_ITEM_NODES = 4096;
-const MAX_DEPTH = 24;
-
-export interface HashesItem {
-  d: number;
-  i: number;
-  l: number;
-  /** Bitmap (base64url, bit p = byte p>>3, bit p&7) of the fanout^l nodes that are non-empty. */
-  m: string;
-  /** Their hashes, 16 bytes each, in order, base64url. */
-  h: string;
-}
-
-export interface KeysItem {
-  d: number;
-  i: number;
-  k: Array<[string, Digest]>;
-}
-
-export type ExchangeItem = HashesItem | KeysItem;
-
-export interface ExchangePayload {
-  v: 1;
-  /** Round: even from the initiator, odd from the responder. */
-  r: number;
-  /** Part n (0-based) of `of`. */
-  n: number;
-  of: number;
-  /** Round 0 only: the tree's [fanoutBits, depth]; the responder refuses a mismatch. */
-  cfg?: [number, number];
-  items: ExchangeItem[];
-  /** Keys the sender found only it holds. */
-  mine?: string[];
-  /** Keys the sender found only the receiver holds. */
-  yours?: string[];
-  /** Keys held by both with different digests. */
-  both?: string[];
-  /** The sender gave up (bad input, mismatched config); the exchange is over. */
-  abort?: string;
-}
 
 export interface Diff {
   /** Keys this side holds and the peer does not. */
@@ -472,112 +429,4 @@ function spareBitsClear(mask: Uint8Array, span: number): boolean {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---- validators (untrusted input from peers) ------------------------------------------------------
-
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function isInt(x: unknown, min: number, max: number): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
-}
-
-function isKey(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= MAX_KEY_CHARS;
-}
-
-function nodeFields(x: Record<string, unknown>): { d: number; i: number } | null {
-  const d = x['d'];
-  const i = x['i'];
-  if (!isInt(d, 0, MAX_DEPTH) || !isInt(i, 0, 2 ** MAX_DEPTH - 1)) return null;
-  return { d, i };
-}
-
-/** A copy of a well-formed hashes item, or null. Never throws. */
-export function validateHashesItem(x: unknown): HashesItem | null {
-  try {
-    if (!isObj(x) || 'k' in x) return null;
-    const node = nodeFields(x);
-    const { l, m, h } = x;
-    if (node === null || !isInt(l, 1, MAX_DEPTH) || typeof m !== 'string' || typeof h !== 'string') return null;
-    if (m.length > Math.ceil((MAX_ITEM_NODES / 8) * (4 / 3)) || h.length > Math.ceil(((MAX_ITEM_NODES * HASH_BYTES) * 4) / 3)) return null;
-    const mb = fromBase64Url(m);
-    const hb = fromBase64Url(h);
-    if (mb === null || hb === null || hb.length % HASH_BYTES !== 0) return null;
-    return { d: node.d, i: node.i, l, m, h };
-  } catch {
-    return null;
-  }
-}
-
-/** A copy of a well-formed keys item, or null. Never throws. */
-export function validateKeysItem(x: unknown): KeysItem | null {
-  try {
-    if (!isObj(x) || 'h' in x || 'm' in x) return null;
-    const node = nodeFields(x);
-    const k = x['k'];
-    if (node === null || !Array.isArray(k) || k.length > MAX_PAIRS) return null;
-    const pairs: Array<[string, Digest]> = [];
-    for (const e of k as unknown[]) {
-      if (!Array.isArray(e) || e.length !== 2) return null;
-      const [key, dg] = e as unknown[];
-      if (!isKey(key) || !isDigest(dg)) return null;
-      pairs.push([key, dg]);
-    }
-    return { d: node.d, i: node.i, k: pairs };
-  } catch {
-    return null;
-  }
-}
-
-function keyList(x: unknown): string[] | null | undefined {
-  if (x === undefined) return undefined;
-  if (!Array.isArray(x) || x.length > MAX_FOUND) return null;
-  for (const k of x as unknown[]) if (!isKey(k)) return null;
-  return [...(x as string[])];
-}
-
-/**
- * A copy of a well-formed payload, or null (wrong shape, out-of-range numbers, too many items or
- * keys, or more than `maxChars` characters of strings in all). Never throws. Checks that need the
- * tree (node indexes within it, keys under their node, bitmap sizes) are done by `receive`.
- */
-export function validateExchangePayload(x: unknown, maxChars = MAX_ACCEPTED_CHARS): ExchangePayload | null {
-  try {
-    if (!isObj(x) || x['v'] !== 1) return null;
-    const { r, n, of, cfg, items, abort: reason } = x;
-    if (!isInt(r, 0, MAX_ROUNDS) || !isInt(of, 1, MAX_PARTS) || !isInt(n, 0, of - 1)) return null;
-    const out: ExchangePayload = { v: 1, r, n, of, items: [] };
-    if (cfg !== undefined) {
-      if (!Array.isArray(cfg) || cfg.length !== 2 || !isInt(cfg[0], 1, 8) || !isInt(cfg[1], 1, MAX_DEPTH)) return null;
-      out.cfg = [cfg[0], cfg[1]];
-    }
-    if (reason !== undefined) {
-      if (typeof reason !== 'string' || reason.length > MAX_ABORT_CHARS) return null;
-      out.abort = reason;
-    }
-    if (!Array.isArray(items) || items.length > MAX_ITEMS) return null;
-    let chars = 0;
-    for (const it of items as unknown[]) {
-      const v = isObj(it) && 'k' in it ? validateKeysItem(it) : validateHashesItem(it);
-      if (v === null) return null;
-      if ('k' in v) for (const [k] of v.k) chars += k.length + 30;
-      else chars += v.m.length + v.h.length + 30;
-      if (chars > maxChars) return null;
-      out.items.push(v);
-    }
-    for (const field of ['mine', 'yours', 'both'] as const) {
-      const list = keyList(x[field]);
-      if (list === null) return null;
-      if (list === undefined) continue;
-      for (const k of list) chars += k.length + 3;
-      if (chars > maxChars) return null;
-      out[field] = list;
-    }
-    return out;
-  } catch {
-    return null;
-  }
 }

@@ -24,25 +24,14 @@ import type { Clock } from '../ports/clock';
 import { randomInt, type Random } from '../ports/random';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import { receive, respond, start, validateExchangePayload, type ExchangePayload, type Session } from './antientropy-exchange';
+import { receive, respond, start, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
-import type { KeySet } from './protocol/wire';
 import type { Placement } from './placement';
-import type { Ring } from './ring';
+import { validateExchangePayload, type AaeMessage, type ExchangePayload } from './protocol/antientropy';
+import type { Ring } from './protocol/ring';
+import type { KeySet } from './protocol/wire';
 import { SHIPMENT_KEYS } from './shipping';
 import * as versions from './versions';
-
-export interface AaeMessage {
-  type: 'aae';
-  id: 0;
-  /** Exchange id, chosen by the initiator. */
-  x: number;
-  /** The partition compared. */
-  p: number;
-  /** True when the sender started the exchange. */
-  init: boolean;
-  payload: ExchangePayload;
-}
 
 export interface AntiEntropyDeps {
   self: NodeId;
@@ -93,6 +82,8 @@ interface Exchange {
 }
 
 const BUILD_KEYS_PER_TICK = 500;
+/** After a storage read failed while building the trees (a failing or closing disk), try again this much later. */
+const BUILD_RETRY_MS = 1000;
 
 export class AntiEntropy {
   private readonly trees: MerkleTree[];
@@ -118,7 +109,16 @@ export class AntiEntropy {
 
   start(): void {
     this.stopped = false;
-    void this.build().then(() => this.schedule(0));
+    this.buildThenSweep();
+  }
+
+  private buildThenSweep(): void {
+    this.build().then(
+      () => this.schedule(0),
+      () => {
+        if (!this.stopped) this.cancel = this.deps.clock.setTimer(BUILD_RETRY_MS, () => !this.stopped && this.buildThenSweep());
+      },
+    );
   }
 
   stop(): void {
@@ -209,6 +209,7 @@ export class AntiEntropy {
   private async build(): Promise<void> {
     let budget = BUILD_KEYS_PER_TICK;
     for (let p = 0; p < this.deps.q && !this.stopped; p++) {
+      if (this.ready.has(p)) continue; // built before a failed read interrupted an earlier attempt
       let after: string | undefined;
       do {
         const page = await this.deps.storage.scanPartition(p, { after, limit: 200 });
@@ -299,7 +300,7 @@ export class AntiEntropy {
       const keys = [...step.diff.localOnly, ...step.diff.different];
       this.deps.onExchanged?.(e.peer, e.partition, e.seq, new Set([...keys, ...step.diff.remoteOnly]));
       if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
-      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys);
+      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys).catch(() => undefined); // a read failed: a later sweep finds the keys again
     }
   }
 

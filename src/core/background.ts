@@ -51,7 +51,8 @@ export class Background {
   deliverHints(owner: NodeId): void {
     const { parts, hooks, self, counters } = this.deps;
     if (hooks.isClosed() || owner === self) return;
-    void parts.hints.deliver(owner, parts.shipper).then((n) => void (counters.hints.delivered += n));
+    // A failed read or send leaves the hints in place; the next tick tries again.
+    parts.hints.deliver(owner, parts.shipper).then((n) => void (counters.hints.delivered += n), () => undefined);
   }
 
   async adoptHints(owner: NodeId): Promise<void> {

@@ -1,9 +1,9 @@
 // Peer message dispatch: which part of the node handles which message of the peer protocol, and
-// what it answers. The message is already decoded and validated (messages.ts).
+// what it answers. The message is already decoded and validated (protocol/messages.ts).
 
 import type { NodeId } from '../ports/transport';
 import type { Counters } from './counters';
-import type { Message } from './messages';
+import type { Message } from './protocol/messages';
 import type { Parts } from './parts';
 import * as versions from './versions';
 

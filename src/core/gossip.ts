@@ -42,13 +42,11 @@
 import type { Clock } from '../ports/clock';
 import { randomInt, type Random } from '../ports/random';
 import type { NodeId } from '../ports/transport';
-import { beats, type Base } from './membership-base';
+import { beats } from './membership-base';
 import { changeKey } from './membership-fold';
-import type { Change, MembershipView } from './membership';
-
-export type GossipMessage =
-  | { type: 'gossip'; id: 0; digest: string; ack?: true }
-  | { type: 'gossip-state'; id: 0; changes: Change[]; reply: boolean; base?: Base };
+import type { MembershipView } from './membership';
+import type { GossipMessage } from './protocol/gossip';
+import type { Base, Change } from './protocol/membership';
 type StateMessage = Extract<GossipMessage, { type: 'gossip-state' }>;
 
 /** Joins of non-members one message may bring in (a room holds at most a few hundred tabs). */

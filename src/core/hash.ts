@@ -7,9 +7,8 @@
 //   utf8Length(s: string): number                          utf8(s).length, computed without encoding
 //   partitionOf(key: string, q: number): number            the partition (0..q-1) holding `key`
 //   partitionOfHash(hash: number, q: number): number       same, from a precomputed hash
-//   isPartitionCount(q: unknown): q is number              power of two in [MIN_Q, MAX_Q]
-//   assertPartitionCount(q: number): void                  throws RangeError otherwise
-//   HASH_SEED, MIN_Q, MAX_Q
+//   assertPartitionCount(q: number): void                  RangeError unless protocol/ring.isPartitionCount
+//   HASH_SEED
 //
 // Why MurmurHash3 and not MD5 (the paper's choice) or SHA-256: the hash runs on every get and put,
 // and all it has to do is place keys uniformly; it need not resist an adversary, since keys come from
@@ -20,12 +19,10 @@
 // Why our own UTF-8 encoder: it keeps the core free of platform APIs and pins the byte sequence
 // (including lone surrogates, which TextEncoder and Node's Buffer both map to U+FFFD, as we do).
 
+import { isPartitionCount, MAX_Q, MIN_Q } from './protocol/ring';
+
 /** Fixed forever: changing it re-homes every key. 0 so that published test vectors apply. */
 export const HASH_SEED = 0;
-
-/** Bounds on Q, the number of partitions (paper §6.2 strategy 3: Q equal-sized partitions). */
-export const MIN_Q = 1;
-export const MAX_Q = 65536;
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -145,10 +142,6 @@ export function utf8Length(s: string): number {
     } else n += 3; // the rest of the BMP, and a lone surrogate as U+FFFD
   }
   return n;
-}
-
-export function isPartitionCount(q: unknown): q is number {
-  return typeof q === 'number' && Number.isInteger(q) && q >= MIN_Q && q <= MAX_Q && (q & (q - 1)) === 0;
 }
 
 export function assertPartitionCount(q: number): void {

@@ -14,7 +14,7 @@
 //   .setHidden(hidden)  .hiddenPeers()  this tab's visibility, announced; peers that said they are hidden
 //   .status(peer): 'up'|'suspect'|'down'   .healthy(peer)   .downFor(peer)   .resetDownTimes()
 //   autoRemovals(self, members, liveness, afterMs): NodeId[]   who `self` should remove now
-//   type LivenessMessage  LivenessOptions  DEFAULT_LIVENESS
+//   LivenessOptions  DEFAULT_LIVENESS   (heartbeats on the wire: protocol/liveness.ts)
 //
 // One policy, one file: this file also decides who is auto-removed after a long outage
 // (autoRemovals), since that is a verdict on liveness; membership.ts only records the removal.
@@ -40,11 +40,9 @@
 
 import type { Clock, CancelTimer } from '../ports/clock';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
+import type { LivenessMessage } from './protocol/liveness';
 
 export type PeerStatus = 'up' | 'suspect' | 'down';
-
-/** A heartbeat; `id` is 0 (no reply is matched to it). `hidden`: the sender's tab is hidden. */
-export type LivenessMessage = { type: 'ping'; id: number; hidden?: boolean } | { type: 'pong'; id: number; hidden?: boolean };
 
 export interface LivenessOptions {
   /** A ping goes to every peer this node sent nothing to for this long; also the check period. */

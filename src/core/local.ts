@@ -18,7 +18,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { ValidationError } from './errors';
 import type { HintStore } from './handoff';
-import type { ReapItem } from './reaper';
+import type { ReapItem } from './protocol/reap';
 import type { ReplicaStore, Versioning } from './replica';
 import { setToJson } from './replica';
 import * as versions from './versions';

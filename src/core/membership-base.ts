@@ -1,13 +1,11 @@
 // A base: the fold of a compacted prefix of the membership history, kept instead of its changes (§4.8.1).
 //
 // Public API
-//   type Base = { seq, count, h1, h2, ring, nodes }     plain JSON: persisted and gossiped
 //   toBase(fold, ring, chain, seq): Base   the state after every change with seq <= `seq`
 //   fromBase(base): { fold, ringFold, chain }  to continue from
 //   beats(a, b): boolean         the total order on bases: higher seq, then higher chain hash
-//   isBase(x, q?): x is Base     validator for bases received from peers or read from storage
-//   isSeq(x)  isNodeId(x)          range checks shared with the change validator
-//   MAX_SEQ, MAX_DEPARTED, DEPARTED_WINDOW
+//   DEPARTED_WINDOW
+//   (type Base, its bounds and its validator isBase are the wire's: protocol/membership.ts)
 //
 // The rule (see membership.ts for why it converges): a base at seq b stands for every change with
 // seq <= b. A view holds one base and the changes above it; a change at or below its base is not
@@ -23,28 +21,12 @@
 // kept too (MAX_DEPARTED, a bound for validation), but an honest room never reaches it.
 
 import type { NodeId } from '../ports/transport';
-import { isRing, type Ring } from './ring';
-import { MAX_MEMBERS, type Chain, type Fold, type MemberState, type NodeState, type RingFold } from './membership-fold';
-
-export type BaseNode = readonly [id: NodeId, state: MemberState, seq: number];
-export interface Base {
-  /** Every change with seq <= this is folded in. */
-  readonly seq: number;
-  readonly count: number;
-  readonly h1: number;
-  readonly h2: number;
-  readonly ring: Ring | null;
-  /** Members and recently departed nodes, sorted by id. */
-  readonly nodes: readonly BaseNode[];
-}
+import type { Chain, Fold, NodeState, RingFold } from './membership-fold';
+import { MAX_DEPARTED, type Base, type BaseNode } from './protocol/membership';
+import type { Ring } from './protocol/ring';
 
 /** A departed node is remembered for this many seqs after its departure (its 'removed' matters briefly). */
 export const DEPARTED_WINDOW = 1024;
-export const MAX_DEPARTED = 1024;
-/** Seqs keep headroom below 2^53: 2^40 changes is 35 years at 1,000 a second. */
-export const MAX_SEQ = 2 ** 40;
-
-const STATES = new Set<unknown>(['member', 'left', 'removed']);
 
 export function toBase(f: Fold, ring: Ring | undefined, chain: Chain, seq: number): Base {
   const departed: BaseNode[] = [];
@@ -81,46 +63,6 @@ export function beats(a: Base, b: Base | undefined): boolean {
   if (a.h1 !== b.h1) return a.h1 > b.h1;
   if (a.h2 !== b.h2) return a.h2 > b.h2;
   return a.count > b.count;
-}
-
-/** Shape, ranges, counts and consistency; `q`, when given, must be the ring's. */
-export function isBase(x: unknown, q?: number): x is Base {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-  const { seq, count, h1, h2, ring, nodes } = x as Record<string, unknown>;
-  if (!isSeq(seq) || !isCount(count) || !isUint32(h1) || !isUint32(h2)) return false;
-  if (!Array.isArray(nodes) || nodes.length > MAX_MEMBERS + MAX_DEPARTED) return false;
-  const members = new Set<NodeId>();
-  let last = '';
-  for (const n of nodes) {
-    if (!isBaseNode(n, seq) || (last !== '' && compareIds(last, n[0]) >= 0)) return false;
-    last = n[0];
-    if (n[1] === 'member') members.add(n[0]);
-  }
-  if (members.size > MAX_MEMBERS) return false;
-  if (ring === null) return members.size === 0;
-  if (!isRing(ring) || (q !== undefined && ring.q !== q)) return false;
-  // The ring is the members' (or, with nobody left, its last owners').
-  return members.size === 0 ? ring.owners.every(isNodeId) : ring.owners.every((o) => members.has(o));
-}
-
-function isBaseNode(n: unknown, baseSeq: number): n is BaseNode {
-  return Array.isArray(n) && n.length === 3 && isNodeId(n[0]) && STATES.has(n[1]) && isSeq(n[2]) && n[2] <= baseSeq;
-}
-
-export function isSeq(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x > 0 && x <= MAX_SEQ;
-}
-
-export function isNodeId(x: unknown): x is NodeId {
-  return typeof x === 'string' && x.length > 0 && x.length <= 64;
-}
-
-function isCount(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
-function isUint32(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
 }
 
 function compareIds(a: string, b: string): number {

@@ -7,7 +7,7 @@
 //   type Chain = { count, h1, h2 }            the hash chain over the changes folded; the digest
 //   emptyFold()  applyChange(f, c)  emptyRingFold()  applyRing(r, c, q)
 //   emptyChain()  chainChange(chain, c)  chainDigest(chain)  changeKey(c)
-//   MAX_MEMBERS                               joins beyond this many members are ignored
+//   (joins beyond protocol/membership.ts's MAX_MEMBERS members are ignored)
 //
 // Why a mutable fold with O(1) work per change (plus one ring assignment when membership changes):
 // the first version kept a copy of every member's state after every change, so a history of n
@@ -26,27 +26,15 @@
 
 import type { NodeId } from '../ports/transport';
 import { murmur3, utf8 } from './hash';
-import { assign, type Ring } from './ring';
+import { MAX_MEMBERS, type Change, type ChangeKind, type MemberState } from './protocol/membership';
+import type { Ring } from './protocol/ring';
+import { assign } from './ring';
 
-export type ChangeKind = 'join' | 'leave' | 'remove';
-export interface Change {
-  /** The member the change is about. */
-  readonly node: NodeId;
-  readonly kind: ChangeKind;
-  /** Lamport order: one more than the highest seq the proposer knew. */
-  readonly seq: number;
-  /** Who proposed it (the node itself for join and leave). */
-  readonly by: NodeId;
-}
-export type MemberState = 'member' | 'left' | 'removed';
 export interface NodeState {
   readonly state: MemberState;
   /** The seq of the change that set the state (how long ago it was, for pruning departed nodes). */
   readonly seq: number;
 }
-
-/** Twice the signaling server's room limit (256 peers); past Q = 256 members a newcomer owns nothing. */
-export const MAX_MEMBERS = 512;
 
 /** Who is in what state: O(1) per change, all that gossip needs. */
 export interface Fold {

@@ -1,7 +1,6 @@
 // Ring membership as a persisted, mergeable history of explicit changes (paper §4.8.1).
 //
 // Public API
-//   type Change = { node, kind: 'join'|'leave'|'remove', seq, by }
 //   new MembershipView(q, changes?, options?)   pure; merges and derives members and the ring
 //   .merge(changes, base?): boolean       true when anything new arrived
 //   .propose(kind, node, by): Change      a new change, ordered after everything this view knows
@@ -10,7 +9,7 @@
 //   .base  .baseSeq  .maxSeq  .self  .own
 //   Membership.load(storage, q, self?)    the view persisted under meta 'membership'
 //   .view  .save()
-//   isChange(x), MAX_CHANGES, MAX_SEQ, MAX_MEMBERS
+//   (type Change, its bounds and its validator isChange are the wire's: protocol/membership.ts)
 //
 // Why a history and not a member list: views must merge deterministically between any two nodes,
 // whatever order they heard things in. Changes are immutable facts, merged by set union, and put in
@@ -48,7 +47,7 @@
 
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
-import { beats, fromBase, isBase, isNodeId, isSeq, MAX_SEQ, toBase, type Base } from './membership-base';
+import { beats, fromBase, toBase } from './membership-base';
 import {
   applyChange,
   applyRing,
@@ -58,27 +57,24 @@ import {
   emptyChain,
   emptyFold,
   emptyRingFold,
-  MAX_MEMBERS,
   type Chain,
-  type Change,
-  type ChangeKind,
   type Fold,
-  type MemberState,
   type RingFold,
 } from './membership-fold';
-import type { Ring } from './ring';
+import {
+  isBase,
+  isChange,
+  MAX_CHANGES,
+  MAX_MEMBERS,
+  MAX_SEQ,
+  type Base,
+  type Change,
+  type ChangeKind,
+  type MemberState,
+} from './protocol/membership';
+import type { Ring } from './protocol/ring';
+import { isNodeId, isObject } from './protocol/wire';
 
-export type { Change, ChangeKind, MemberState } from './membership-fold';
-export type { Base } from './membership-base';
-export { MAX_MEMBERS } from './membership-fold';
-export { MAX_SEQ } from './membership-base';
-
-/**
- * The most changes one gossip message may carry: a view compacts long before it holds this many.
- * (MAX_SEQ, re-exported above: seqs keep headroom below 2^53, so that a peer's change at the edge of
- * the safe integers can never leave the next change unnumberable; propose never goes past it.)
- */
-export const MAX_CHANGES = 1024;
 const META = 'membership';
 const KIND_RANK: Record<ChangeKind, number> = { join: 0, leave: 1, remove: 2 };
 
@@ -354,17 +350,6 @@ export class Membership {
     if (view.own !== undefined) rec.own = view.own;
     return this.storage.putMeta(META, rec as unknown as Json);
   }
-}
-
-/** Validator for changes received from peers. */
-export function isChange(x: unknown): x is Change {
-  if (!isObject(x)) return false;
-  const { node, kind, seq, by } = x;
-  return isNodeId(node) && isNodeId(by) && (kind === 'join' || kind === 'leave' || kind === 'remove') && isSeq(seq);
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function compare(a: Change, b: Change): number {

@@ -18,8 +18,8 @@
 //                                              true when the tree is clean (spread work over ticks)
 //   .dirtyCount(): number
 //   .toJSON(): MerkleTreeJson   MerkleTree.fromJSON(x: unknown): MerkleTree | null   (persistence)
-//   HASH_BYTES, DIGEST_CHARS, ZERO_HASH, DEFAULT_MERKLE_CONFIG, MAX_SEGMENT_BITS, SEGMENT_SEED, isDigest,
-//   toBase64Url(bytes) / fromBase64Url(s): Uint8Array | null, bytesEqual(a, b)
+//   ZERO_HASH, DEFAULT_MERKLE_CONFIG, MAX_SEGMENT_BITS, SEGMENT_SEED, bytesEqual(a, b)
+//   (the digest's form, HASH_BYTES and base64url are the wire's: protocol/wire.ts, protocol/base64url.ts)
 //
 // Shape. Leaves are 2^(fanoutBits·depth) segments (default 16^4 = 65,536); a key's segment is the
 // top bits of MurmurHash3 of the key with a seed other than the ring's (hash.ts), so the keys of one
@@ -68,18 +68,13 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { murmur3, utf8 } from './hash';
+import { toBase64Url } from './protocol/base64url';
+import { HASH_BYTES, isSetDigest, type Digest } from './protocol/wire';
 import { digestInput } from './versions';
 import type { SiblingSet } from './versions';
 
-/** Bytes kept of every SHA-256 (node hashes and key digests); see the header for why 16. */
-export const HASH_BYTES = 16;
-/** Length of a digest in base64url without padding: ceil(16 · 4 / 3). */
-export const DIGEST_CHARS = 22;
-/** The hash of an empty subtree. */
+/** The hash of an empty subtree (HASH_BYTES, kept of every SHA-256: see the header for why 16). */
 export const ZERO_HASH: Uint8Array = new Uint8Array(HASH_BYTES);
-
-/** A key's digest: 16 bytes of SHA-256 of its sibling set's canonical form, as base64url. */
-export type Digest = string;
 
 export interface MerkleConfig {
   /** log2 of the fanout of inner nodes: 4 → 16 children. */
@@ -102,61 +97,6 @@ const NODE_TAG = 0x01;
 /** The digest of a sibling set: equal logical sets (versions.equals) give equal digests. */
 export function digestOf(set: SiblingSet): Digest {
   return toBase64Url(sha256(utf8(digestInput(set))).subarray(0, HASH_BYTES));
-}
-
-const DIGEST_RE = /^[A-Za-z0-9_-]{21}[AQgw]$/;
-
-/** True for a well-formed digest string (22 base64url characters encoding exactly 16 bytes). */
-export function isDigest(x: unknown): x is Digest {
-  return typeof x === 'string' && x.length === DIGEST_CHARS && DIGEST_RE.test(x);
-}
-
-// ---- base64url (no padding); our own so core needs no platform API (btoa, Buffer) ----------------
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const B64_INDEX = new Int16Array(128).fill(-1);
-for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[n >>> 18]! + B64[(n >>> 12) & 63]! + B64[(n >>> 6) & 63]! + B64[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += B64[n >>> 18]! + B64[(n >>> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += B64[n >>> 18]! + B64[(n >>> 12) & 63]! + B64[(n >>> 6) & 63]!;
-  }
-  return out;
-}
-
-/** Decodes unpadded base64url; null on any other input (bad characters, impossible length, stray bits). */
-export function fromBase64Url(s: string): Uint8Array | null {
-  const len = s.length;
-  if (len % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((len * 3) / 4));
-  let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? B64_INDEX[c]! : -1;
-    if (v < 0) return null;
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
-    }
-  }
-  // Canonical form only: the leftover bits must be zero, so each byte string has one encoding.
-  if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) return null;
-  return out;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -431,7 +371,7 @@ export class MerkleTree {
     for (const e of j['entries'] as unknown[]) {
       if (!Array.isArray(e) || e.length !== 2) return null;
       const [k, d] = e as [unknown, unknown];
-      if (typeof k !== 'string' || k.length === 0 || !isDigest(d) || tree.has(k)) return null;
+      if (typeof k !== 'string' || k.length === 0 || !isSetDigest(d) || tree.has(k)) return null;
       tree.insert(k, d);
     }
     return tree;

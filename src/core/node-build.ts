@@ -18,12 +18,11 @@ import { Local } from './local';
 import { MintLog } from './minted';
 import type { NodeConfig, NodeDeps } from './node-config';
 import { Placement } from './placement';
-import type { Ring } from './ring';
+import type { Ring } from './protocol/ring';
 import { ReplicaStore } from './replica';
 import { Reaper } from './reaper';
 import { Requests } from './requests';
-import { encode, type Message } from './messages';
-import type { GossipMessage } from './gossip';
+import { encode, type Message } from './protocol/messages';
 import type { NodeId } from '../ports/transport';
 import type { NodeHooks, Parts } from './parts';
 import { SHIPMENT_KEYS, Shipper } from './shipping';
@@ -42,7 +41,7 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   p.replica = new ReplicaStore(p.storage, config.q, config.versioning);
   p.hints = new HintStore(p.storage, config.versioning.merge);
   p.minted = new MintLog(p.storage, config.versioning.merge, () => actor.epoch);
-  const send = (to: NodeId, msg: Message | GossipMessage) => void transport.send(to, encode(msg));
+  const send = (to: NodeId, msg: Message) => void transport.send(to, encode(msg));
   p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange: () => hooks.emit('members') });
   // Every send goes through it: a link busy with other messages needs no heartbeat.
   const transport = p.liveness.transport;
@@ -82,10 +81,13 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
     placement: p.placement,
     requests: p.requests,
     minter: p.minter,
-    hint: (owner, key, set) => p.hints.add(owner, key, set),
+    hint: async (owner, key, set) => {
+      await p.hints.add(owner, key, set);
+      counters.hints.stored++;
+    },
     defaultTimeoutMs: config.timeoutMs,
-    minted: (key, hinted) => {
-      if (hinted) counters.hints.stored++;
+    minted: (key, hints) => {
+      counters.hints.stored += hints;
       hooks.emit('change', key);
     },
     forwarded: (key) => {

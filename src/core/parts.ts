@@ -9,15 +9,15 @@ import type { GetCoordinator } from './coordinate/get';
 import type { Minter } from './coordinate/mint';
 import type { PutCoordinator } from './coordinate/put';
 import type { Liveness } from './liveness';
-import type { Gossip, GossipMessage } from './gossip';
+import type { Gossip } from './gossip';
 import type { HintStore } from './handoff';
 import type { Local } from './local';
-import type { Change } from './membership';
-import type { Message } from './messages';
-import type { KeySet } from './protocol/wire';
 import type { MintLog } from './minted';
 import type { NodeEvent } from './node-config';
 import type { Placement } from './placement';
+import type { Change } from './protocol/membership';
+import type { Message } from './protocol/messages';
+import type { KeySet } from './protocol/wire';
 import type { Reaper } from './reaper';
 import type { ReplicaStore } from './replica';
 import type { Requests } from './requests';
@@ -49,7 +49,7 @@ export interface Parts {
 
 /** What node-build.ts's closures call back into. */
 export interface NodeHooks {
-  send(to: NodeId, msg: Message | GossipMessage): void;
+  send(to: NodeId, msg: Message): void;
   emit(event: NodeEvent, key?: string): void;
   viewChanged(): void;
   newEpoch(): Promise<void>;

@@ -20,7 +20,8 @@
 
 import type { NodeId } from '../ports/transport';
 import { partitionOf } from './hash';
-import { clockwise, type Ring } from './ring';
+import type { Ring } from './protocol/ring';
+import { clockwise } from './ring';
 
 export interface Target {
   node: NodeId;

@@ -34,17 +34,14 @@ import type { Clock } from '../ports/clock';
 import type { Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { partitionOf } from './hash';
-import { digestOf, type Digest } from './merkle';
+import { digestOf } from './merkle';
 import type { ReplicaStore } from './replica';
 import type { Placement } from './placement';
-import type { Ring } from './ring';
+import type { ReapItem } from './protocol/reap';
+import type { Ring } from './protocol/ring';
+import type { Digest } from './protocol/wire';
 import * as versions from './versions';
 import type { SiblingSet } from './versions';
-
-export interface ReapItem {
-  key: string;
-  digest: Digest;
-}
 
 export interface ReaperDeps {
   self: NodeId;

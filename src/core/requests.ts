@@ -13,7 +13,7 @@
 
 import type { Clock } from '../ports/clock';
 import type { NodeId, Transport } from '../ports/transport';
-import { seal, type Message } from './messages';
+import { seal, type Message } from './protocol/messages';
 
 type Reply = Extract<Message, { type: 'put-ack' | 'get-reply' | 'fwd-put-reply' | 'handoff-ack' }>;
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'id'> : never) : never;

@@ -1,7 +1,6 @@
 // The ring: Q equal partitions, each owned by one node; preference lists (paper §4.2, §6.2 strategy 3).
 //
 // Public API
-//   type Ring = { q, owners }                        owners[p] owns partition p; plain JSON for gossip
 //   type Move = { partition, from, to }
 //   DEFAULT_Q                                        256
 //   createRing(q, firstNode): Ring                   one node owns everything
@@ -15,7 +14,7 @@
 //   members(ring): NodeId[]                          distinct owners, sorted
 //   ownershipCounts(ring): Map<NodeId, number>
 //   movedPartitions(oldRing, newRing): Move[]        what changes hands (drives key transfer)
-//   isRing(x: unknown): x is Ring                    validator for rings received from peers
+//   (type Ring and its validator isRing are the wire's: protocol/ring.ts)
 //
 // Why strategy 3 and not random tokens (§6.2): with Q fixed, equal partitions, a partition is the unit
 // of transfer, of Merkle trees and of hints, and membership only decides who owns which partition.
@@ -27,15 +26,10 @@
 // given in or on locale: ids are deduplicated and sorted by UTF-16 code units, and every tie is broken
 // by partition index, then id.
 
-import { assertPartitionCount, isPartitionCount } from './hash';
+import { assertPartitionCount } from './hash';
 import type { NodeId } from '../ports/transport';
-
-export type Ring = {
-  /** Number of partitions; a power of two. Fixed for the life of a ring. */
-  readonly q: number;
-  /** owners[p] is the node that owns partition p (the p-th equal slice of the hash space). */
-  readonly owners: readonly NodeId[];
-};
+import { isRing, type Ring } from './protocol/ring';
+import { isNodeId } from './protocol/wire';
 
 /** One partition changing hands between two rings. */
 export type Move = { partition: number; from: NodeId; to: NodeId };
@@ -306,18 +300,6 @@ export function movedPartitions(oldRing: Ring, newRing: Ring): Move[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Validation
-
-/** True for a well-formed ring: Q a valid power of two and exactly Q non-empty string owners. */
-export function isRing(x: unknown): x is Ring {
-  if (typeof x !== 'object' || x === null) return false;
-  const { q, owners } = x as { q?: unknown; owners?: unknown };
-  return isPartitionCount(q) && Array.isArray(owners) && owners.length === q && owners.every(isNodeId);
-}
-
-function isNodeId(x: unknown): x is NodeId {
-  return typeof x === 'string' && x.length > 0;
-}
 
 function assertPartition(ring: Ring, partition: number): void {
   if (!Number.isInteger(partition) || partition < 0 || partition >= ring.q) {

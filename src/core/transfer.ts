@@ -35,7 +35,7 @@ import type { NodeId } from '../ports/transport';
 import type { MintLog } from './minted';
 import type { ReplicaStore } from './replica';
 import type { Placement } from './placement';
-import type { Ring } from './ring';
+import type { Ring } from './protocol/ring';
 import { Shipper, type SendShipment, type ShipmentLimits } from './shipping';
 import * as versions from './versions';
 

@@ -5,7 +5,7 @@ import { ValidationError } from './errors';
 import { utf8Length } from './hash';
 import type { Json } from '../ports/storage';
 import { validateJson } from './versions';
-import { MAX_REQUEST_TIMEOUT_MS } from './messages';
+import { MAX_REQUEST_TIMEOUT_MS } from './protocol/requests';
 
 export const MAX_KEY_BYTES = 1024;
 export const MAX_VALUE_BYTES = 1024 * 1024;

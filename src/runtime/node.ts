@@ -20,8 +20,8 @@ import {
   type GetResult,
   type WriteOptions,
 } from '../core/node';
-import type { Change } from '../core/membership';
-import type { Ring } from '../core/ring';
+import type { Change } from '../core/protocol/membership';
+import type { Ring } from '../core/protocol/ring';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import { chooseNodeId, freshNodeId, keepNodeId, type KeyValue } from './identity';

@@ -12,8 +12,10 @@
 // node knows every other (the signaling server introduced them), and none of them pushes on link
 // up, so every exchange counted is a gossip round. `rounds` is the elapsed time in gossip intervals.
 
-import { Gossip, type GossipMessage } from '../core/gossip';
-import { MembershipView, type Change } from '../core/membership';
+import { Gossip } from '../core/gossip';
+import { MembershipView } from '../core/membership';
+import type { GossipMessage } from '../core/protocol/gossip';
+import type { Change } from '../core/protocol/membership';
 import { VirtualClock } from './clock';
 import { seededRandom } from './random';
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CORRUPTIONS, corruptMessage, type Corruption } from '../../src/adapters/faults/corrupt';
 import { FaultyTransport } from '../../src/adapters/faults/transport';
 import { MemoryNetwork } from '../../src/adapters/memory/transport';
-import { decode, encode, type Message } from '../../src/core/messages';
+import { decode, encode, type Message } from '../../src/core/protocol/messages';
 import { seededRandom } from '../../src/sim/random';
 import type { Transport } from '../../src/ports/transport';
 import { until } from '../support/wait';

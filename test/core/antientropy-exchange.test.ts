@@ -1,21 +1,15 @@
-// Tests for core/antientropy-exchange.ts: the Merkle exchange finds exactly the differing keys
-// (riak_core hashtree's property test, in our terms), stays under the payload budget, survives
-// duplicates and reordering, and refuses bad input without throwing.
+// Tests for core/antientropy-exchange.ts and its payload validators (core/protocol/antientropy.ts): the
+// Merkle exchange finds exactly the differing keys (riak_core hashtree's property test, in our terms),
+// stays under the payload budget, survives duplicates and reordering, and refuses bad input without
+// throwing.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MerkleTree, toBase64Url } from '../../src/core/merkle';
+import { MerkleTree } from '../../src/core/merkle';
 import type { MerkleConfig } from '../../src/core/merkle';
-import {
-  MAX_PAYLOAD_CHARS,
-  diffPairs,
-  receive,
-  respond,
-  start,
-  validateExchangePayload,
-  validateHashesItem,
-  validateKeysItem,
-} from '../../src/core/antientropy-exchange';
-import type { Diff, ExchangeOptions, ExchangePayload, Session, Step } from '../../src/core/antientropy-exchange';
+import { MAX_PAYLOAD_CHARS, diffPairs, receive, respond, start } from '../../src/core/antientropy-exchange';
+import type { Diff, ExchangeOptions, Session, Step } from '../../src/core/antientropy-exchange';
+import { validateExchangePayload, validateHashesItem, validateKeysItem, type ExchangePayload } from '../../src/core/protocol/antientropy';
+import { toBase64Url } from '../../src/core/protocol/base64url';
 
 const dg = (s: string): string => toBase64Url(new TextEncoder().encode(s.padEnd(16, '.').slice(0, 16)));
 

@@ -1,9 +1,11 @@
 // Tests for core/gossip.ts (push-pull gossip of membership histories, paper §4.8.1) and for the
-// 'gossip', 'gossip-state' and 'handoff' validators in core/messages.ts.
+// 'gossip', 'gossip-state' and 'handoff' validators in core/protocol/.
 import { describe, expect, it } from 'vitest';
-import { admit, Gossip, MAX_NEW_MEMBERS, MAX_SEQ_JUMP, MAX_STRANGER_CHANGES, type GossipMessage } from '../../src/core/gossip';
-import { MAX_CHANGES, MAX_SEQ, MembershipView, type Change, type ViewOptions } from '../../src/core/membership';
-import { decode, encode, type Message, seal } from '../../src/core/messages';
+import { admit, Gossip, MAX_NEW_MEMBERS, MAX_SEQ_JUMP, MAX_STRANGER_CHANGES } from '../../src/core/gossip';
+import { MembershipView, type ViewOptions } from '../../src/core/membership';
+import type { GossipMessage } from '../../src/core/protocol/gossip';
+import { MAX_CHANGES, MAX_SEQ, type Change } from '../../src/core/protocol/membership';
+import { decode, encode, type Message, seal } from '../../src/core/protocol/messages';
 import { VirtualClock } from '../../src/sim/clock';
 import { seededRandom } from '../../src/sim/random';
 import type { NodeId } from '../../src/ports/transport';

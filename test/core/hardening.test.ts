@@ -8,7 +8,7 @@ import { systemClock, systemRandom } from '../../src/adapters/system/clock';
 import { DynamoCore } from '../../src/core/node';
 import { encodeContext } from '../../src/core/context';
 import { StorageFullError, ValidationError } from '../../src/core/errors';
-import { decode, encode, seal } from '../../src/core/messages';
+import { decode, encode, seal } from '../../src/core/protocol/messages';
 import * as vclock from '../../src/core/vclock';
 import type { Storage } from '../../src/ports/storage';
 import { until } from '../support/wait';
@@ -39,15 +39,16 @@ describe('client input', () => {
     const { nodes } = await ring(3);
     const [a] = nodes;
     const big = 'x'.repeat(900_000);
+    const slow = { timeoutMs: 60_000 }; // megabyte writes on a loaded machine: the bound is the point, not the speed
     let refused: unknown;
-    for (let i = 0; i < 8 && !refused; i++) await a.put('blind', `${i}${big}`).catch((e: unknown) => (refused = e));
+    for (let i = 0; i < 8 && !refused; i++) await a.put('blind', `${i}${big}`, undefined, slow).catch((e: unknown) => (refused = e));
     expect(refused).toBeInstanceOf(ValidationError);
-    const read = await a.get('blind', { r: 3 });
+    const read = await a.get('blind', { r: 3, ...slow });
     expect(read.values.length).toBeGreaterThan(1);
     expect(read.values.length).toBeLessThan(6);
-    await a.put('blind', 'merged', read.context); // the documented way out
-    expect((await a.get('blind', { r: 3 })).values).toEqual(['merged']);
-  });
+    await a.put('blind', 'merged', read.context, slow); // the documented way out
+    expect((await a.get('blind', { r: 3, ...slow })).values).toEqual(['merged']);
+  }, 120_000);
 
   it('row 5: a forged context with counters at the bound does not poison later writes', async () => {
     const { nodes } = await ring(3);

@@ -3,15 +3,14 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   HASH_SEED,
-  MAX_Q,
   assertPartitionCount,
   hashKey,
-  isPartitionCount,
   murmur3,
   partitionOf,
   partitionOfHash,
   utf8,
 } from '../../src/core/hash';
+import { isPartitionCount, MAX_Q } from '../../src/core/protocol/ring';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const hex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));

@@ -1,7 +1,8 @@
 // Tests for core/liveness.ts: the local failure detector (paper §4.8.3) on a virtual clock: link
 // events and request timeouts, heartbeats and silence, hidden tabs, probes, clock jumps, auto-removal.
 import { describe, expect, it } from 'vitest';
-import { autoRemovals, DEFAULT_LIVENESS, Liveness, type LivenessMessage, type LivenessOptions } from '../../src/core/liveness';
+import { autoRemovals, DEFAULT_LIVENESS, Liveness, type LivenessOptions } from '../../src/core/liveness';
+import type { LivenessMessage } from '../../src/core/protocol/liveness';
 import { TransportEvents } from '../../src/ports/emitter';
 import type { CancelTimer, Clock } from '../../src/ports/clock';
 import type { NodeId, Transport } from '../../src/ports/transport';

@@ -2,8 +2,9 @@
 // folded into a base, the rule for late changes, and why views still converge (paper §4.8.1).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_CHANGES, MAX_MEMBERS, MAX_SEQ, Membership, MembershipView, type Base, type Change, type ChangeKind } from '../../src/core/membership';
-import { DEPARTED_WINDOW, isBase, MAX_DEPARTED } from '../../src/core/membership-base';
+import { Membership, MembershipView } from '../../src/core/membership';
+import { DEPARTED_WINDOW } from '../../src/core/membership-base';
+import { isBase, MAX_CHANGES, MAX_DEPARTED, MAX_MEMBERS, MAX_SEQ, type Base, type Change, type ChangeKind } from '../../src/core/protocol/membership';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import type { NodeId } from '../../src/ports/transport';
 

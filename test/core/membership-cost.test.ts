@@ -3,7 +3,8 @@
 // 5.1 s and 298 MiB, and 10,000 (which the validator accepted) ran out of memory.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as ring from '../../src/core/ring';
-import { MAX_MEMBERS, MembershipView, type Change } from '../../src/core/membership';
+import { MembershipView } from '../../src/core/membership';
+import { MAX_MEMBERS, type Change } from '../../src/core/protocol/membership';
 
 // Every ring assignment goes through this spy, so a test can count them and what they were given.
 vi.mock('../../src/core/ring', async (importOriginal) => {

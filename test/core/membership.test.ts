@@ -2,8 +2,10 @@
 // from it, and its persistence (paper §4.8.1).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isChange, MAX_SEQ, Membership, MembershipView, type Change, type ChangeKind, type MemberState } from '../../src/core/membership';
-import { movedPartitions, ownershipCounts, type Ring } from '../../src/core/ring';
+import { Membership, MembershipView } from '../../src/core/membership';
+import { isChange, MAX_SEQ, type Change, type ChangeKind, type MemberState } from '../../src/core/protocol/membership';
+import type { Ring } from '../../src/core/protocol/ring';
+import { movedPartitions, ownershipCounts } from '../../src/core/ring';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import type { NodeId } from '../../src/ports/transport';
 

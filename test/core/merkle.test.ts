@@ -1,17 +1,9 @@
 // Tests for core/merkle.ts: digests, incremental upkeep vs building from scratch, levels, persistence.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  DIGEST_CHARS,
-  MerkleTree,
-  SEGMENT_SEED,
-  ZERO_HASH,
-  bytesEqual,
-  digestOf,
-  fromBase64Url,
-  isDigest,
-  toBase64Url,
-} from '../../src/core/merkle';
+import { MerkleTree, SEGMENT_SEED, ZERO_HASH, bytesEqual, digestOf } from '../../src/core/merkle';
+import { fromBase64Url, toBase64Url } from '../../src/core/protocol/base64url';
+import { DIGEST_CHARS, isSetDigest } from '../../src/core/protocol/wire';
 import type { MerkleConfig } from '../../src/core/merkle';
 import * as versions from '../../src/core/versions';
 import { murmur3, utf8 } from '../../src/core/hash';
@@ -42,7 +34,7 @@ describe('digestOf', () => {
   it('is 22 base64url chars (16 bytes) and stable for equal sets', () => {
     const d = digestOf(a);
     expect(d).toHaveLength(DIGEST_CHARS);
-    expect(isDigest(d)).toBe(true);
+    expect(isSetDigest(d)).toBe(true);
     expect(fromBase64Url(d)).toHaveLength(16);
     expect(digestOf(versions.fromJson(JSON.parse(JSON.stringify(versions.toJson(a)))))).toBe(d);
     expect(digestOf(versions.merge(a, a))).toBe(d);
@@ -71,9 +63,9 @@ describe('base64url', () => {
     expect(fromBase64Url('AB')).toBeNull(); // stray low bits: not the canonical encoding
     expect(fromBase64Url('a+b/')).toBeNull();
     expect(fromBase64Url('ab=')).toBeNull();
-    expect(isDigest('A'.repeat(22))).toBe(true);
-    expect(isDigest('A'.repeat(21) + 'B')).toBe(false);
-    expect(isDigest('A'.repeat(23))).toBe(false);
+    expect(isSetDigest('A'.repeat(22))).toBe(true);
+    expect(isSetDigest('A'.repeat(21) + 'B')).toBe(false);
+    expect(isSetDigest('A'.repeat(23))).toBe(false);
   });
 });
 

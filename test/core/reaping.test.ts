@@ -1,5 +1,5 @@
 // Unit tests of what tombstone reaping rests on: actor epochs (actor.ts), minted records per epoch
-// (minted.ts), the reaper's confirmation rule (reaper.ts) and its peer message (messages.ts).
+// (minted.ts), the reaper's confirmation rule (reaper.ts) and its peer message (protocol/reap.ts).
 
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory/storage';
@@ -7,9 +7,10 @@ import { Actor } from '../../src/core/actor';
 import { emptyContext } from '../../src/core/context';
 import { partitionOf } from '../../src/core/hash';
 import { digestOf } from '../../src/core/merkle';
-import { decode, encode, type Message, seal } from '../../src/core/messages';
+import { decode, encode, type Message, seal } from '../../src/core/protocol/messages';
 import { MintLog } from '../../src/core/minted';
-import { Reaper, type ReapItem } from '../../src/core/reaper';
+import type { ReapItem } from '../../src/core/protocol/reap';
+import { Reaper } from '../../src/core/reaper';
 import { ReplicaStore, setToJson } from '../../src/core/replica';
 import { Placement } from '../../src/core/placement';
 import { assign, clockwise } from '../../src/core/ring';

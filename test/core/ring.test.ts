@@ -6,14 +6,13 @@ import {
   assign,
   clockwise,
   createRing,
-  isRing,
   members,
   movedPartitions,
   ownerOf,
   ownershipCounts,
   partitionsOf,
-  type Ring,
 } from '../../src/core/ring';
+import { isRing, type Ring } from '../../src/core/protocol/ring';
 import type { NodeId } from '../../src/ports/transport';
 
 // ---------------------------------------------------------------------------------------------------

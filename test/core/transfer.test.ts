@@ -4,12 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import { partitionOf } from '../../src/core/hash';
-import type { KeySet } from '../../src/core/messages';
 import { MembershipView } from '../../src/core/membership';
 import { MintLog } from '../../src/core/minted';
 import { ReplicaStore } from '../../src/core/replica';
 import { Placement } from '../../src/core/placement';
-import { assign, clockwise, type Ring } from '../../src/core/ring';
+import type { Ring } from '../../src/core/protocol/ring';
+import type { KeySet } from '../../src/core/protocol/wire';
+import { assign, clockwise } from '../../src/core/ring';
 import { Transfers, type TransferDeps } from '../../src/core/transfer';
 import * as versions from '../../src/core/versions';
 import type { Json, Storage } from '../../src/ports/storage';

@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { decode, seal } from '../../src/core/messages';
+import { decode, seal } from '../../src/core/protocol/messages';
 import type { DynamoCore } from '../../src/core/node';
 import { seededRandom, type SeededRandom } from '../../src/sim/random';
 import { until } from '../support/wait';

@@ -4,7 +4,7 @@
 
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import { systemClock } from '../../src/adapters/system/clock';
-import { MAX_MESSAGE_CHARS } from '../../src/core/messages';
+import { MAX_MESSAGE_CHARS } from '../../src/core/protocol/messages';
 import { DynamoCore } from '../../src/core/node';
 import * as versions from '../../src/core/versions';
 import type { Storage } from '../../src/ports/storage';

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryNetwork, type MemoryTransport } from '../../src/adapters/memory/transport';
 import { memoryStorage } from '../../src/adapters/memory/storage';
 import { systemClock, systemRandom } from '../../src/adapters/system/clock';
-import { AntiEntropy, type AaeMessage } from '../../src/core/antientropy';
-import { seal } from '../../src/core/messages';
+import { AntiEntropy } from '../../src/core/antientropy';
+import type { AaeMessage } from '../../src/core/protocol/antientropy';
+import { seal } from '../../src/core/protocol/messages';
 import { DynamoCore } from '../../src/core/node';
 import { until } from '../support/wait';
 

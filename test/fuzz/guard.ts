@@ -5,8 +5,9 @@
 // through, up to a budget per run: every accepted change stays in the history for good, and capping
 // history growth is another piece of work.
 
-import type { Decoded } from '../../src/core/messages';
-import { MembershipView, type Change } from '../../src/core/membership';
+import type { Decoded } from '../../src/core/protocol/messages';
+import { MembershipView } from '../../src/core/membership';
+import type { Change } from '../../src/core/protocol/membership';
 
 export class Guard {
   withheld = 0;

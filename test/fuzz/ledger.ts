@@ -15,7 +15,7 @@
 //   gossip-state                                       applied (the guard let through only changes
 //                                                      that move nothing): nothing counted
 
-import type { Decoded } from '../../src/core/messages';
+import type { Decoded } from '../../src/core/protocol/messages';
 
 const REQUESTS = new Set(['put', 'get', 'fwd-put', 'handoff']);
 const REPLIES = new Set(['put-ack', 'get-reply', 'fwd-put-reply', 'handoff-ack']);

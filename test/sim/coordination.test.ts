@@ -75,6 +75,7 @@ describe("w 'any' (always writeable)", () => {
     expect(res).toMatchObject({ replicas: 1, degraded: true });
     expect(c.clock.now() - started).toBeLessThan(50); // one local write: no waiting on anyone
     expect(c.node('n2').stats().requests.degraded).toBe(1);
+    expect(c.node('n2').stats().hints.stored).toBe(2); // every hint kept is counted, the degraded path's too
     await c.crash('n2');
     await c.restart('n2');
     expect(c.node('n2').stats().hints.pending).toBe(2);
@@ -94,6 +95,7 @@ describe("w 'any' (always writeable)", () => {
     const res = await c.drive(c.put('n4', key, 'pen', undefined, { w: 'any' }));
     expect(res).toMatchObject({ replicas: 1, degraded: true });
     expect(c.node('n4').stats().hints.pending).toBe(3);
+    expect(c.node('n4').stats().hints.stored).toBe(3);
     c.heal();
     await c.waitForMesh();
     const read = await c.drive(c.get('n0', key, { r: 3 }));

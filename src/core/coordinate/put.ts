@@ -36,7 +36,8 @@ import type { Clock } from '../../ports/clock';
 import type { NodeId } from '../../ports/transport';
 import { decodeContext, encodeContext, type Context } from '../context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from '../errors';
-import type { ErrorName, Message } from '../messages';
+import type { Message } from '../protocol/messages';
+import type { ErrorName } from '../protocol/requests';
 import type { Placement, Target } from '../placement';
 import { setToJson } from '../replica';
 import type { Requests } from '../requests';
@@ -71,8 +72,8 @@ export interface PutDeps {
   minter: Pick<Minter, 'mint'>;
   /** Keeps `set` here as a hint for `owner`, durably (handoff.ts). */
   hint(owner: NodeId, key: string, set: SiblingSet): Promise<void>;
-  /** A version was minted and stored here (the node's 'change' event; `hinted` when as a fallback). */
-  minted(key: string, hinted: boolean): void;
+  /** A version was minted and stored here (the node's 'change' event), with `hints` hints kept for it. */
+  minted(key: string, hints: number): void;
   /** The write went to another coordinator (this node holds no copy, so no store event says it). */
   forwarded(key: string): void;
   /** A forward whose request carried no deadline (an older peer) gets this one. */
@@ -160,8 +161,7 @@ export class PutCoordinator {
     }
     const where = this.where(walk, plan, w);
     const made = await d.minter.mint(key, write, ctx, where);
-    const mine = plan.find((p) => p.node === d.self);
-    d.minted(key, mine?.hintFor !== undefined);
+    d.minted(key, where.hintsFor.length);
     const collector = new Collector<true>(need, plan.length, d.clock, timeoutMs, 'put');
     collector.ok(d.self, true);
     // One message object for every replica without a hint: Requests serializes it once.
