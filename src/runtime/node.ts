@@ -99,14 +99,15 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
   const client = await joinRoom(opts, room.id, env);
   const signaling: Signaling = keys ? new SealedSignaling(client, keys.signal) : client;
   const id = signaling.peer;
-  keepNodeId(room.id, id, env.idStore);
   let storage: Storage;
   try {
+    // Before the id is kept: a replica's directory refuses another room's id here (node-entry.ts).
     storage = await env.openStorage(room.id, id);
   } catch (err) {
     signaling.close();
     throw err;
   }
+  keepNodeId(room.id, id, env.idStore);
   const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers, authKey: keys?.auth });
   const transport = new FaultyTransport(webrtc, systemRandom);
   const core = await DynamoCore.start(
