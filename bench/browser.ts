@@ -724,7 +724,7 @@ async function seedKeys(pages: Page[], from: number, to: number): Promise<number
 function countHeld(): Promise<number> {
   const d = window.dynamo!;
   return new Promise<number>((resolve, reject) => {
-    const req = indexedDB.open(`dynamo-${d.options.room}-${d.id}`);
+    const req = indexedDB.open(`dynamo-${d.room.id}-${d.id}`);
     req.onerror = () => reject(req.error);
     req.onsuccess = () => {
       const db = req.result;
@@ -739,7 +739,7 @@ function countHeld(): Promise<number> {
 function heldOf(keys: string[]): Promise<number> {
   const d = window.dynamo!;
   return new Promise<number>((resolve, reject) => {
-    const req = indexedDB.open(`dynamo-${d.options.room}-${d.id}`);
+    const req = indexedDB.open(`dynamo-${d.room.id}-${d.id}`);
     req.onerror = () => reject(req.error);
     req.onsuccess = () => {
       const db = req.result;

@@ -7,6 +7,10 @@
 //          --versioning lww  (the negative control: the checker must report lost writes)
 //          --w any|N  (every write with this w; 'any' acknowledges degraded writes)
 //          --no-shrink  --verbose (a line per seed)
+//          --faults all  the swarm (src/sim/swarm.ts): every fault class (network, crashes, a misbehaving
+//                        disk, skewed and jumping clocks, late timers), each seed drawing its own mix,
+//                        checked for lost writes, reissued dots, acknowledgements before durability and
+//                        liveness once the faults stop; --ops defaults to 300 there
 //
 // Why shrink: a failing simulation should print its seed and the smallest schedule that still
 // fails. The schedule is generated up front from the seed, so dropping faults one at a time and
@@ -14,12 +18,13 @@
 
 import { parseArgs } from 'node:util';
 import { formatFailure, runMixed, type MixedRunOptions, type MixedRunResult } from '../src/sim/workload';
+import { runSwarmCampaign } from './sim-swarm';
 
 const { values: args } = parseArgs({
   options: {
     seeds: { type: 'string', default: '100' },
     start: { type: 'string', default: '0' },
-    ops: { type: 'string', default: '400' },
+    ops: { type: 'string' },
     nodes: { type: 'string' },
     clients: { type: 'string' },
     keys: { type: 'string' },
@@ -30,6 +35,7 @@ const { values: args } = parseArgs({
     w: { type: 'string' },
     'no-shrink': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    faults: { type: 'string' },
   },
 });
 
@@ -119,4 +125,18 @@ async function main(): Promise<void> {
   process.exitCode = failed.length ? 1 : 0;
 }
 
-await main();
+if (args.faults === 'all') {
+  process.exitCode = await runSwarmCampaign({
+    seeds: Number(args.seeds),
+    start: Number(args.start),
+    ops: num(args.ops),
+    drop: args.drop ? args.drop.split(',').map(Number) : undefined,
+    shrink: !args['no-shrink'],
+    verbose: args.verbose,
+  });
+} else if (args.faults !== undefined) {
+  console.error(`--faults takes 'all' (got ${args.faults})`);
+  process.exitCode = 2;
+} else {
+  await main();
+}

@@ -6,6 +6,7 @@
 //   new AntiEntropy(deps)
 //   .start()  .stop()
 //   .stored(key, partition, value | undefined)   a key record changed locally (tracked-storage.ts)
+//   .peersChanged()                              a peer may have gone down: end its exchanges now
 //   .handle(from, msg)                           an 'aae' message; returns a drop reason when it
 //                                                was not applied (bad payload, no such partition or
 //                                                exchange)
@@ -19,10 +20,14 @@
 //
 // Repair pushes the sets of `localOnly ∪ different` to the peer as a handoff (merged there, acked),
 // from both sides, so one exchange fixes both directions.
+//
+// A sweep waits for its exchange, so an exchange must end soon when its peer is gone: at once when
+// liveness says the peer is no longer up (peersChanged), and otherwise when the peer sent no step
+// for exchangeTimeoutMs (a lost message, a peer that restarted and forgot the exchange).
 
 import type { Clock } from '../ports/clock';
 import { randomInt, type Random } from '../ports/random';
-import type { Json, Storage } from '../ports/storage';
+import type { Json, ScanPage, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { receive, respond, start, type Session } from './antientropy-exchange';
 import { digestOf, MerkleTree } from './merkle';
@@ -51,8 +56,10 @@ export interface AntiEntropyDeps {
   gapMs: number;
   /** Pause after a sweep over every partition. */
   sweepPauseMs: number;
-  /** An exchange not finished after this long is dropped. */
+  /** An exchange whose peer sent no step for this long is dropped (the deadline restarts at each step). */
   exchangeTimeoutMs: number;
+  /** Whether a peer is up (liveness.ts); an exchange with a peer that is not ends at peersChanged(). */
+  healthy?(peer: NodeId): boolean;
   /**
    * A key's current set went into its tree (`seq` counts these); `tombstoneDigest` is given when the
    * set holds only tombstones. For the reaper (reaper.ts), which needs what exchanges confirmed.
@@ -82,7 +89,7 @@ interface Exchange {
 }
 
 const BUILD_KEYS_PER_TICK = 500;
-/** After a storage read failed while building the trees (a failing or closing disk), try again this much later. */
+/** Virtual ms before a build retries a page whose read failed. */
 const BUILD_RETRY_MS = 1000;
 
 export class AntiEntropy {
@@ -140,6 +147,12 @@ export class AntiEntropy {
     pending.set(key, value);
   }
 
+  peersChanged(): void {
+    const healthy = this.deps.healthy;
+    if (!healthy) return;
+    for (const [key, e] of this.exchanges) if (!healthy(e.peer)) this.finish(key);
+  }
+
   stats(): AntiEntropyStats {
     return { ...this.counts, treesReady: this.ready.size };
   }
@@ -152,7 +165,12 @@ export class AntiEntropy {
     if (!tree) return 'aae-partition';
     const key = exchangeKey(from, msg.x, !msg.init);
     const known = this.exchanges.get(key);
-    if (known) return void this.advance(key, known, receive(known.session, tree, payload));
+    if (known) {
+      const step = receive(known.session, tree, payload);
+      // A round answered: the deadline starts again (at most MAX_ROUNDS times; repeats do not count).
+      if (step.send.length > 0) this.arm(key, known);
+      return void this.advance(key, known, step);
+    }
     // A step of an exchange that is over here (timed out, finished) or never was.
     if (!msg.init || payload.r !== 0) return 'aae-no-exchange';
     if (!this.ready.has(msg.p)) {
@@ -212,7 +230,8 @@ export class AntiEntropy {
       if (this.ready.has(p)) continue; // built before a failed read interrupted an earlier attempt
       let after: string | undefined;
       do {
-        const page = await this.deps.storage.scanPartition(p, { after, limit: 200 });
+        const page = await this.scan(p, after);
+        if (page === undefined) return;
         for (const r of page.records) {
           if (this.touched.has(r.key)) continue;
           try {
@@ -233,7 +252,29 @@ export class AntiEntropy {
     this.touched = new Set();
   }
 
+  /**
+   * One page of the build's scan, retried until it is read. Why: a failed read (an I/O error, an
+   * aborted transaction) used to reject build(), so the node never swept again in its life, and
+   * the rejection went unhandled (a Node replica exits on one). Undefined once the node stopped.
+   */
+  private async scan(p: number, after: string | undefined): Promise<ScanPage | undefined> {
+    for (;;) {
+      try {
+        return await this.deps.storage.scanPartition(p, { after, limit: 200 });
+      } catch {
+        if (this.stopped) return undefined;
+        await new Promise<void>((r) => this.deps.clock.setTimer(BUILD_RETRY_MS, r));
+        if (this.stopped) return undefined;
+      }
+    }
+  }
+
   // --- sweeps ---------------------------------------------------------------------------------
+
+  /** The next exchange of this sweep `gapMs` from now, or the next sweep after the pause. */
+  private scheduleNext(): void {
+    this.schedule(this.sweep.length > 0 ? this.deps.gapMs : this.deps.sweepPauseMs);
+  }
 
   private schedule(ms: number): void {
     this.cancel = this.deps.clock.setTimer(ms, () => {
@@ -251,7 +292,7 @@ export class AntiEntropy {
     const p = this.sweep.shift()!;
     // The sweep was listed with the ring of its start; a partition handed off since is skipped.
     const peer = this.replicas(p, [this.deps.self]) ? this.pickPeer(p) : undefined;
-    if (peer === undefined) return this.schedule(this.deps.gapMs);
+    if (peer === undefined) return this.scheduleNext();
     const x = this.nextExchange++;
     const key = exchangeKey(peer, x, true);
     const step = start(this.treeOf(p)!);
@@ -285,10 +326,16 @@ export class AntiEntropy {
   // --- one exchange ---------------------------------------------------------------------------
 
   private track(key: string, peer: NodeId, partition: number, session: Session): Exchange {
-    const cancel = this.deps.clock.setTimer(this.deps.exchangeTimeoutMs, () => this.finish(key));
-    const exchange = { session, peer, partition, seq: this.seq, cancel };
+    const exchange = { session, peer, partition, seq: this.seq, cancel: () => {} };
+    this.arm(key, exchange);
     this.exchanges.set(key, exchange);
     return exchange;
+  }
+
+  /** The exchange's deadline, from now: the peer must send its next step within exchangeTimeoutMs. */
+  private arm(key: string, e: Exchange): void {
+    e.cancel();
+    e.cancel = this.deps.clock.setTimer(this.deps.exchangeTimeoutMs, () => this.finish(key));
   }
 
   private advance(key: string, e: Exchange, step: ReturnType<typeof receive>): void {
@@ -300,7 +347,7 @@ export class AntiEntropy {
       const keys = [...step.diff.localOnly, ...step.diff.different];
       this.deps.onExchanged?.(e.peer, e.partition, e.seq, new Set([...keys, ...step.diff.remoteOnly]));
       if (keys.length > 0 || step.diff.remoteOnly.length > 0) this.counts.repairs++;
-      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys).catch(() => undefined); // a read failed: a later sweep finds the keys again
+      if (keys.length > 0 && this.replicas(e.partition, [this.deps.self, e.peer])) void this.pushKeys(e.peer, keys).catch(() => undefined); // a failed read: the next exchange finds the keys again
     }
   }
 
@@ -313,7 +360,7 @@ export class AntiEntropy {
     if (!e) return;
     e.cancel();
     this.exchanges.delete(key);
-    if (e.session.role === 'initiator' && !this.stopped) this.schedule(this.deps.gapMs);
+    if (e.session.role === 'initiator' && !this.stopped) this.scheduleNext();
   }
 
   /** Sends our sets of `keys` to the peer, a page at a time, in acknowledged shipments (shipping.ts). */

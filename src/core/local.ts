@@ -10,8 +10,8 @@
 //   .apply(key, set, hintFor?, from?)          store an incoming set: as a hint for `hintFor`, or
 //                                              merged into the replica; a reaped key's echo is refused
 //                                              and its sender reminded
-//   .applyAll(sets, from): Promise<number>     a handoff's sets; resolves to how many were refused
-//                                              for good (their merge could not be stored)
+//   .applyAll(sets, from): Promise<string[]>   a handoff's sets; resolves to the keys refused for
+//                                              good (their merge could not be stored)
 //   mergeAll(base, others, versioning)
 
 import type { Json, Storage } from '../ports/storage';
@@ -71,18 +71,19 @@ export class Local {
 
   /**
    * Applies a handoff's sets all at once (keys are independent, each has its own lock, and
-   * concurrent writes share IndexedDB transactions). Resolves to how many were refused for good: a
-   * set whose merge here could not be stored (ValidationError) can never be taken, so it must not
-   * hold back the rest, or every shipment carrying it would be retried forever and a leave would
-   * never finish. Any other failure (a full disk, closing) rejects: the sender keeps the lot.
+   * concurrent writes share IndexedDB transactions). Resolves to the keys refused for good: a set
+   * whose merge here could not be stored (ValidationError) can never be taken, so it must not hold
+   * back the rest; the ack names them, and the sender keeps them parked (refusals.ts). Any other
+   * failure (a full disk, closing) rejects: the sender keeps the lot.
    */
-  async applyAll(sets: ReadonlyArray<{ key: string; set: SiblingSet }>, from: NodeId): Promise<number> {
+  async applyAll(sets: ReadonlyArray<{ key: string; set: SiblingSet }>, from: NodeId): Promise<string[]> {
     const results = await Promise.allSettled(sets.map(({ key, set }) => this.apply(key, set, undefined, from)));
-    let refused = 0;
-    for (const r of results) {
+    const refused: string[] = [];
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
       if (r.status === 'fulfilled') continue;
       if (!(r.reason instanceof ValidationError)) throw r.reason;
-      refused++;
+      refused.push(sets[i]!.key);
     }
     return refused;
   }

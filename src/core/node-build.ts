@@ -19,6 +19,7 @@ import { MintLog } from './minted';
 import type { NodeConfig, NodeDeps } from './node-config';
 import { Placement } from './placement';
 import type { Ring } from './protocol/ring';
+import { Refusals } from './refusals';
 import { ReplicaStore } from './replica';
 import { Reaper } from './reaper';
 import { Requests } from './requests';
@@ -42,7 +43,12 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   p.hints = new HintStore(p.storage, config.versioning.merge);
   p.minted = new MintLog(p.storage, config.versioning.merge, () => actor.epoch);
   const send = (to: NodeId, msg: Message) => void transport.send(to, encode(msg));
-  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange: () => hooks.emit('members') });
+  // A peer no longer up ends its anti-entropy exchanges at once (the sweep waits for them).
+  const onChange = () => {
+    hooks.emit('members');
+    p.aae.peersChanged();
+  };
+  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange });
   // Every send goes through it: a link busy with other messages needs no heartbeat.
   const transport = p.liveness.transport;
   p.transport = transport;
@@ -51,7 +57,8 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   // Request ids start at a random point so that a restarted node does not reuse its last life's ids
   // while peers still remember them (duplicate detection of forwarded puts keys on them).
   p.requests = new Requests(transport, deps.clock, config.timeoutMs * 2, 1 + randomInt(deps.random, 2 ** 31), (peer) => p.liveness.timedOut(peer));
-  p.shipper = new Shipper(hooks.ship);
+  p.refusals = new Refusals(() => deps.clock.now());
+  p.shipper = new Shipper(hooks.ship, undefined, p.refusals);
   buildPaths(p, deps, config, counters, actor, hooks);
   buildServices(p, deps, config, ring, view, actor, hooks);
   p.background = new Background({ self, clock: deps.clock, config, parts: p, counters, view, hooks });
@@ -136,6 +143,7 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     healthy: (id) => id !== self && p.liveness.healthy(id),
     ship: hooks.ship,
     shipment: p.shipper.limits,
+    refusals: p.refusals,
   });
   p.aae = new AntiEntropy({
     self,
@@ -150,7 +158,8 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     onRepair: () => hooks.emit('repair'),
     gapMs: config.aaeGapMs,
     sweepPauseMs: config.aaeSweepPauseMs,
-    exchangeTimeoutMs: config.timeoutMs * 10,
+    exchangeTimeoutMs: config.timeoutMs * 2,
+    healthy: (id) => p.liveness.healthy(id),
     onHashed: (key, partition, digest, seq) => p.reaper.hashed(key, partition, digest, seq),
     onExchanged: (peer, partition, seq, differing) => p.reaper.exchanged(peer, partition, seq, differing),
   });

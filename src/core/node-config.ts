@@ -120,6 +120,11 @@ export interface NodeStats {
   /** `refused`: changes in peers' gossip not taken in, over the per-message limits (gossip.ts). */
   membership: { members: number; changes: number; gossipRounds: number; ringChanges: number; refused: number };
   transfer: { moved: number; copied: number; partitionsPending: number };
+  /**
+   * Sets peers refused to merge with their own copy (over the storable bound, versions.checkStorable):
+   * `refused` so far, and (peer, key) pairs `parked` now: kept here, not sent again while unchanged.
+   */
+  unmergeable: { refused: number; parked: number };
   antiEntropy: AntiEntropyStats;
   /** Tombstone reaping; `epoch` is the actor epoch this node mints under (actor.ts). */
   reaping: ReaperStats & { epoch: number };

@@ -1,12 +1,10 @@
 // A Dynamo node (paper §4): wiring, lifecycle and the public API. Each policy lives in its own file:
 // placement.ts (where replicas go), coordinate/ (the put and get paths), local.ts (applying what peers
-// send), handoff.ts and shipping.ts (hints and bulk transfer), failure.ts (liveness), membership.ts and
-// gossip.ts (§4.8), transfer.ts (§4.9), antientropy.ts (§4.7), reaper.ts (tombstones).
-// Driven only by client calls, peer messages and Clock timers; everything else comes in as ports.
-//
-// Construction order: storage (tracked, so Merkle trees and transfers follow every write), the
-// stores (replica, hints, minted), liveness and placement, the local view, the coordinators, then the
-// background services (gossip, transfers, anti-entropy, reaper), which only start in attach().
+// send), handoff.ts and shipping.ts (hints and bulk transfer), liveness.ts, membership.ts and gossip.ts
+// (§4.8), transfer.ts (§4.9), antientropy.ts (§4.7), reaper.ts (tombstones). Driven only by client
+// calls, peer messages and Clock timers. Construction order: storage (tracked, so Merkle trees and
+// transfers follow every write), the stores (replica, hints, minted), liveness and placement, the
+// local view, the coordinators, then the background services, which only start in attach().
 
 import type { Clock } from '../ports/clock';
 import { Listeners } from '../ports/emitter';
@@ -20,7 +18,7 @@ import { Counters } from './counters';
 import { partitionOf } from './hash';
 import { Membership, type MembershipView } from './membership';
 import type { Change } from './protocol/membership';
-import { decode, encode, type Message } from './protocol/messages';
+import { decode, encode } from './protocol/messages';
 import type { Ring } from './protocol/ring';
 import type { KeySet } from './protocol/wire';
 import { partitionsOf, sameOwners } from './ring';
@@ -29,7 +27,7 @@ import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from '.
 import * as versions from './versions';
 import { attributesDiffer, DEFAULT_CONFIG, joinAttributes, memberAttributes, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
-import { dispatch, errorName } from './dispatch';
+import { dispatch, type DispatchContext } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
 
 export * from './node-config';
@@ -40,6 +38,8 @@ export class DynamoCore {
   private readonly transport: Transport;
   private readonly clock: Clock;
   private readonly parts: Parts;
+  /** What peer messages are dispatched with (dispatch.ts), made once. */
+  private readonly inbox: DispatchContext;
   private readonly counters = new Counters();
   private readonly listeners: Record<NodeEvent, Listeners<[string?]>> = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
   private readonly unsubscribe: Unsubscribe[] = [];
@@ -60,6 +60,9 @@ export class DynamoCore {
     this.transport = deps.transport;
     this.clock = deps.clock;
     this.parts = build(deps, config, this.counters, () => this.view, actor, this.hooks());
+    const transport = this.parts.transport;
+    const view = () => this.view;
+    this.inbox = { parts: this.parts, counters: this.counters, get digest() { return view().digest; }, reply: (to, m) => void transport.send(to, encode(m)) };
   }
 
   static async start(deps: NodeDeps, config: Partial<NodeConfig> = {}): Promise<DynamoCore> {
@@ -67,7 +70,7 @@ export class DynamoCore {
     checkQuorum('r', full.r, full.n);
     checkQuorum('w', full.w, full.n);
     const membership = await Membership.load(deps.storage, full.q, deps.id);
-    const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id));
+    const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id, deps.random));
     await node.parts.hints.load();
     await node.parts.minted.load();
     if (full.autoJoin && (!membership.view.isMember(deps.id) || attributesDiffer(membership.view.attributesOf(deps.id), full))) {
@@ -191,6 +194,7 @@ export class DynamoCore {
       hints: { pending: hints.count(), ...this.counters.hints },
       membership: { members: this.view.members().length, changes: this.view.changes().length, gossipRounds: gossip.rounds, ringChanges: this.counters.ringChanges, refused: gossip.refused },
       transfer: transfers.stats(),
+      unmergeable: this.parts.refusals.stats(),
       antiEntropy: aae.stats(),
       reaping: { ...reaper.stats(), epoch: this.actor.epoch },
     };
@@ -242,6 +246,7 @@ export class DynamoCore {
       t.onPeerUp((p) => this.peerUp(p)),
       t.onPeerDown((p) => {
         liveness.linkDown(p);
+        aae.peersChanged();
         requests.peerDown(p);
         this.listeners.members.emit();
       }),
@@ -268,15 +273,14 @@ export class DynamoCore {
     if (!decoded.ok) return this.counters.malformed(decoded.reason, from);
     this.counters.messages.received++;
     this.parts.liveness.heard(from);
-    const ctx = { parts: this.parts, counters: this.counters, digest: this.view.digest, reply: (m: Message) => void this.parts.transport.send(from, encode(m)) };
-    dispatch(from, decoded.msg, ctx).catch((err: unknown) => this.counters.drop(`handler-${errorName(err)}`, from));
+    dispatch(from, decoded.msg, this.inbox);
   }
 
   /** One acknowledged handoff message; shipping.ts chunks before calling it. */
-  private shipment(to: NodeId, sets: KeySet[]): Promise<boolean> {
+  private shipment(to: NodeId, sets: KeySet[]): Promise<boolean | readonly string[]> {
     return new Promise((resolve) => {
       const msg = { type: 'handoff' as const, sets, digest: this.view.digest };
-      this.parts.requests.send(to, msg, (reply) => resolve(reply.type === 'handoff-ack'), () => resolve(false));
+      this.parts.requests.send(to, msg, (reply) => resolve(reply.type === 'handoff-ack' && (reply.refused ?? true)), () => resolve(false));
     });
   }
 

@@ -17,11 +17,11 @@ import type { NodeEvent } from './node-config';
 import type { Placement } from './placement';
 import type { Change } from './protocol/membership';
 import type { Message } from './protocol/messages';
-import type { KeySet } from './protocol/wire';
 import type { Reaper } from './reaper';
 import type { ReplicaStore } from './replica';
 import type { Requests } from './requests';
-import type { Shipper } from './shipping';
+import type { Refusals } from './refusals';
+import type { SendShipment, Shipper } from './shipping';
 import type { Transfers } from './transfer';
 
 /** The parts of a node, in construction order. */
@@ -39,6 +39,8 @@ export interface Parts {
   minter: Minter;
   puts: PutCoordinator;
   gets: GetCoordinator;
+  /** Sets peers refused to merge, left out of shipments to them while unchanged. */
+  refusals: Refusals;
   shipper: Shipper;
   gossip: Gossip;
   transfers: Transfers;
@@ -54,7 +56,7 @@ export interface NodeHooks {
   viewChanged(): void;
   newEpoch(): Promise<void>;
   propose(kind: Change['kind'], node: NodeId): Promise<void>;
-  ship(to: NodeId, sets: KeySet[]): Promise<boolean>;
+  ship: SendShipment;
   isClosed(): boolean;
   isLeaving(): boolean;
 }

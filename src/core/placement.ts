@@ -50,17 +50,26 @@ export interface PlacementDeps {
 interface RingCache {
   walks: Array<readonly NodeId[] | undefined>;
   primaries: Array<readonly NodeId[] | undefined>;
+  /** Per partition: 0 not known yet, 1 this node is a primary, 2 it is not (asked on every local write). */
+  mine: Uint8Array;
 }
 
 export class Placement {
   private caches = new WeakMap<Ring, RingCache>();
   private zones: ReadonlyMap<NodeId, string> | undefined;
+  // The current ring's cache and the last key's partition: a put asks for the same key's walk a few
+  // times (coordinators, targets, where), and every local write asks whether this node replicates.
+  private lastRing: Ring | undefined;
+  private lastCache: RingCache | undefined;
+  private lastKey = '';
+  private lastQ = 0;
+  private lastPartition = 0;
 
   constructor(private readonly deps: PlacementDeps) {}
 
   walk(key: string): readonly NodeId[] {
     const ring = this.deps.ring();
-    return ring ? this.walkOf(partitionOf(key, ring.q), ring) : [];
+    return ring ? this.walkOf(this.partition(key, ring.q), ring) : [];
   }
 
   primaries(p: number, ring: Ring | undefined = this.deps.ring()): readonly NodeId[] {
@@ -70,13 +79,24 @@ export class Placement {
   }
 
   replicates(p: number, node: NodeId = this.deps.self, ring: Ring | undefined = this.deps.ring()): boolean {
-    return this.primaries(p, ring).includes(node);
+    if (node !== this.deps.self || !ring || p < 0 || p >= ring.q) return this.primaries(p, ring).includes(node);
+    const mine = this.cache(ring).mine;
+    if (mine[p] === 0) mine[p] = this.primaries(p, ring).includes(node) ? 1 : 2;
+    return mine[p] === 1;
   }
 
   coordinators(key: string): NodeId[] {
-    const primaries = this.walk(key).slice(0, this.deps.n);
-    const healthy = primaries.filter((id) => id !== this.deps.self && this.deps.health.healthy(id));
-    return primaries.includes(this.deps.self) ? [this.deps.self, ...healthy] : healthy;
+    const walk = this.walk(key);
+    const { self, n, health } = this.deps;
+    const healthy: NodeId[] = [];
+    let primary = false;
+    for (let i = 0; i < n && i < walk.length; i++) {
+      const id = walk[i] as NodeId;
+      if (id === self) primary = true;
+      else if (health.healthy(id)) healthy.push(id);
+    }
+    if (primary) healthy.unshift(self);
+    return healthy;
   }
 
   /**
@@ -120,10 +140,23 @@ export class Placement {
       // A member moved zones: every walk may change, for the current ring and any other asked about.
       this.zones = zones;
       this.caches = new WeakMap();
+      this.lastRing = undefined;
     }
+    if (ring === this.lastRing) return this.lastCache as RingCache;
     let c = this.caches.get(ring);
-    if (!c) this.caches.set(ring, (c = { walks: new Array(ring.q), primaries: new Array(ring.q) }));
+    if (!c) this.caches.set(ring, (c = { walks: new Array(ring.q), primaries: new Array(ring.q), mine: new Uint8Array(ring.q) }));
+    this.lastRing = ring;
+    this.lastCache = c;
     return c;
+  }
+
+  private partition(key: string, q: number): number {
+    if (key !== this.lastKey || q !== this.lastQ) {
+      this.lastPartition = partitionOf(key, q);
+      this.lastKey = key;
+      this.lastQ = q;
+    }
+    return this.lastPartition;
   }
 }
 
@@ -162,14 +195,22 @@ export function spread(walk: readonly NodeId[], n: number, zones: ReadonlyMap<No
   return [...first, ...elsewhere, ...rest];
 }
 
-/** The first n nodes of the walk that pass `ok`; a fallback stands in for the next primary that did not. */
+/**
+ * The first n nodes of the walk that pass `ok`; a fallback stands in for the next primary that did
+ * not. `ok` is asked once per node (it runs for every request, so no intermediate arrays either).
+ */
 export function sloppy(walk: readonly NodeId[], n: number, ok: (id: NodeId) => boolean): Target[] {
-  const primaries = walk.slice(0, n);
-  const downPrimaries = primaries.filter((p) => !ok(p));
-  const out: Target[] = primaries.filter(ok).map((node) => ({ node }));
-  for (const node of walk.slice(n)) {
-    if (out.length >= n || downPrimaries.length === 0) break;
-    if (ok(node)) out.push({ node, hintFor: downPrimaries.shift() });
+  const out: Target[] = [];
+  let down: NodeId[] | undefined;
+  for (let i = 0; i < n && i < walk.length; i++) {
+    const node = walk[i] as NodeId;
+    if (ok(node)) out.push({ node });
+    else (down ??= []).push(node);
+  }
+  if (down === undefined) return out;
+  for (let i = n, next = 0; i < walk.length && out.length < n && next < down.length; i++) {
+    const node = walk[i] as NodeId;
+    if (ok(node)) out.push({ node, hintFor: down[next++] });
   }
   return out;
 }

@@ -13,7 +13,7 @@
 
 import type { Clock } from '../ports/clock';
 import type { NodeId, Transport } from '../ports/transport';
-import { seal, type Message } from './protocol/messages';
+import { checksum, sealed, type Message } from './protocol/messages';
 
 type Reply = Extract<Message, { type: 'put-ack' | 'get-reply' | 'fwd-put-reply' | 'handoff-ack' }>;
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'id'> : never) : never;
@@ -27,9 +27,13 @@ interface Entry {
 
 export class Requests {
   private pending = new Map<number, Entry>();
-  /** The last message sent and its JSON without the id: a put to N replicas is serialized once. */
+  /**
+   * The last message sent, its JSON without the id, and the checksum of that JSON up to its closing
+   * brace: a put to N replicas is serialized and summed once, each copy adds only its id.
+   */
   private lastMsg: Outgoing | undefined;
   private lastJson = '';
+  private lastSum = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -54,8 +58,10 @@ export class Requests {
     if (msg !== this.lastMsg) {
       this.lastMsg = msg;
       this.lastJson = JSON.stringify(msg);
+      this.lastSum = checksum(this.lastJson, undefined, 0, this.lastJson.length - 1);
     }
-    return seal(`${this.lastJson.slice(0, -1)},"id":${id}}`);
+    const tail = `,"id":${id}}`;
+    return sealed(checksum(tail, this.lastSum), this.lastJson.slice(0, -1) + tail);
   }
 
   reply(from: NodeId, msg: Reply): boolean {

@@ -22,7 +22,9 @@
 //
 // Why ship to every healthy replica and keep until W of them acknowledged: the copy being deleted
 // may be the only one some replica lacks, and after the delete it must still exist on at least as
-// many nodes as a write requires. A target that is down gets it from anti-entropy later.
+// many nodes as a write requires. A target that is down gets it from anti-entropy later. A key a
+// target refused to merge (refusals.ts) is not deleted: it stays here, parked, and its partition
+// stays pending (a leave reports it) until the key changes or the park ends.
 //
 // Forgetting safely (Riak's KV679). A node that deletes a key it coordinated writes for would count
 // that key's dots from one again if it ever coordinated it later, reissuing dots some replica has
@@ -34,6 +36,7 @@
 import type { Json, KeyRecord, Storage } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import type { MintLog } from './minted';
+import type { Refusals } from './refusals';
 import type { ReplicaStore } from './replica';
 import type { Placement } from './placement';
 import type { Ring } from './protocol/ring';
@@ -49,6 +52,8 @@ export interface TransferDeps {
   batchKeys: number;
   /** Shipment caps; shipping.ts's defaults unless a test wants small ones. */
   shipment?: ShipmentLimits;
+  /** Sets peers refused to merge, shared with the node's other shipments (refusals.ts). */
+  refusals?: Refusals;
   storage: Storage;
   replica: ReplicaStore;
   minted: MintLog;
@@ -78,7 +83,7 @@ export class Transfers {
   private readonly shipper: Shipper;
 
   constructor(private readonly deps: TransferDeps) {
-    this.shipper = new Shipper(deps.ship, deps.shipment);
+    this.shipper = new Shipper(deps.ship, deps.shipment, deps.refusals);
   }
 
   ringChanged(prev: Ring | undefined, next: Ring): void {
@@ -188,15 +193,19 @@ export class Transfers {
     const need = evacuate ? Math.min(this.deps.w, targets.length) : 1;
     if (live.length < need) return 'unreachable';
     const sets = records.map((r) => ({ key: r.key, set: r.value }));
-    const acked = await Promise.all(live.map((t) => this.shipper.ship(t, sets)));
+    const taken = live.map(() => new Set<string>());
+    const acked = await Promise.all(live.map((t, i) => this.shipper.ship(t, sets, (got) => got.forEach((s) => taken[i]!.add(s.key)))));
     const ok = acked.filter(Boolean).length;
+    // A key a target refused to merge (refusals.ts) stays here, and its partition stays pending.
+    const everywhere = records.filter((r) => taken.every((keys) => keys.has(r.key)));
     if (!evacuate) {
       if (ok === 0) return 'unreachable';
-      this.counts.copied += records.length * ok;
-      return ok === live.length ? 'done' : 'partial';
+      this.counts.copied += taken.reduce((sum, keys) => sum + keys.size, 0);
+      return ok === live.length && everywhere.length === records.length ? 'done' : 'partial';
     }
     if (ok < live.length || ok < need) return 'unreachable';
-    return (await this.dropShipped(records)) ? 'done' : 'partial';
+    const dropped = await this.dropShipped(everywhere);
+    return dropped && everywhere.length === records.length ? 'done' : 'partial';
   }
 
   /** Deletes each shipped key unless it changed meanwhile; true when all were deleted. */

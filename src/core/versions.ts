@@ -13,16 +13,20 @@
 //   checkStorable(set)             throws ValidationError unless fromJson takes it back and it ships
 //   canonicalJson(value), validateJson(value)
 //   lwwPut / lwwMerge              -> NEGATIVE CONTROL ONLY: last-writer-wins, loses writes.
-//   MAX_SIBLINGS, MAX_SET_CHARS    write-time bounds; NeedsNewActor (the coordinator must re-epoch)
-//   MAX_MERGED_CHARS               the bound on a stored set's values (checkStorable)
+//   MAX_SIBLINGS, MAX_SET_CHARS, MAX_SET_UNITS   write-time bounds; NeedsNewActor (the coordinator must re-epoch)
+//   MAX_MERGED_CHARS, MAX_MERGED_UNITS           the bounds on a stored set's values (checkStorable)
+//   jsonUnits(value)               what parsing a value costs, in units (see MAX_SET_UNITS)
 //
 // Bounds (Riak's max_siblings and max_object_size). A put whose result would hold more than
 // MAX_SIBLINGS versions, or more than MAX_SET_CHARS of serialized values, is refused with a
 // ValidationError and nothing is stored: blind writes cannot grow a key until it no longer fits in a
 // message (what a node stores, it must always be able to ship). Merges of sets within these bounds
 // are never refused (that would lose data), so a set may reach twice a bound when two full replicas
-// meet; the 16 Mi-char message limit leaves room for that. Past it (only a buggy or hostile peer
+// meet; the 10 Mi-char message limit leaves room for that. Past it (only a buggy or hostile peer
 // gets there) the replica refuses the merge (checkStorable). Parsing accepts up to MAX_PARSED_SIBLINGS.
+// The same holds for the values' structure (MAX_SET_UNITS, a lone value included): JSON.parse costs per
+// value far more than per character, and every set must parse at a receiver within the peer frame
+// guard's budget (protocol/json-guard.ts), so a value of a million empty objects is refused at write.
 //
 // Model. A set is { clock, siblings }. `clock` is the causal context: every event this replica
 // has seen for the key. Each sibling is a version with its own dot (coordinator, counter). The
@@ -89,8 +93,17 @@ export interface ReadResult {
 export const MAX_JSON_DEPTH = 256;
 export const MAX_SIBLINGS = 64;
 export const MAX_SET_CHARS = 4 * 1024 * 1024;
-/** Values a stored set may hold: two full replicas meeting (see the header), within a 16 Mi-char message. */
+/** Values a stored set may hold: two full replicas meeting (see the header), within a 10 Mi-char message. */
 export const MAX_MERGED_CHARS = 2 * MAX_SET_CHARS;
+/**
+ * Parse cost of a set's values, in jsonUnits: 2 per array or object, 1 per separator (`,` and `:`),
+ * 1 per non-integer number. Units never exceed characters; a 1 MiB value of records (objects of a few
+ * short fields, ~0.25 units a character) or of long strings is below; only dense structure
+ * (1-character elements, empty containers) reaches it. Twice this, plus a
+ * message's own structure, is what the peer frame guard admits (protocol/json-guard.ts FRAME_LIMITS).
+ */
+export const MAX_SET_UNITS = 320 * 1024;
+export const MAX_MERGED_UNITS = 2 * MAX_SET_UNITS;
 const MAX_PARSED_SIBLINGS = 1024;
 
 /** The coordinator cannot mint under its actor (its counter reached vclock.MAX_COUNTER): it needs a new epoch. */
@@ -145,8 +158,12 @@ export function put(set: SiblingSet, input: PutInput): PutResult {
   return { set: next, version, context: { clock: next.clock, except: kept.map((s) => s.dot) } };
 }
 
-/** The write-time bounds (see the header); a single sibling is a value, already checked by its writer. */
+/** The write-time bounds (see the header); a single sibling's size is a value's, already checked by its writer. */
 function checkBounds(siblings: readonly Version[]): void {
+  const units = valueUnits(siblings);
+  if (units > MAX_SET_UNITS) {
+    throw new ValidationError(`key would hold values of ${units} JSON units (arrays and objects count 2, separators 1; limit ${MAX_SET_UNITS}): write fewer, larger elements, or read it and write back with the context to merge`);
+  }
   if (siblings.length <= 1) return;
   if (siblings.length > MAX_SIBLINGS) {
     throw new ValidationError(`key would hold ${siblings.length} concurrent versions (limit ${MAX_SIBLINGS}): read it and write back with the context to merge them`);
@@ -155,6 +172,36 @@ function checkBounds(siblings: readonly Version[]): void {
   if (chars > MAX_SET_CHARS) {
     throw new ValidationError(`key would hold ${chars} characters of concurrent values (limit ${MAX_SET_CHARS}): read it and write back with the context to merge them`);
   }
+}
+
+/** JSON units of the siblings' values (see MAX_SET_UNITS). */
+function valueUnits(siblings: readonly Version[]): number {
+  let units = 0;
+  for (const s of siblings) if (!s.tombstone && s.value !== undefined) units += jsonUnits(s.value);
+  return units;
+}
+
+/**
+ * A value's units: 2 per array or object, 1 per separator, 1 per non-integer number: at least what
+ * the frame guard counts in its JSON text (protocol/json-guard.ts counts decimal points, and a number
+ * such as 1e-7 has none). Iterative: values nest up to MAX_JSON_DEPTH.
+ */
+export function jsonUnits(value: Json): number {
+  let units = 0;
+  const stack: Json[] = [value];
+  for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (typeof x === 'number' && !Number.isInteger(x)) units++;
+    if (x === null || typeof x !== 'object') continue;
+    if (Array.isArray(x)) {
+      units += 2 + Math.max(0, x.length - 1);
+      for (const y of x) stack.push(y);
+    } else {
+      const vals = Object.values(x);
+      units += 2 + Math.max(0, 2 * vals.length - 1);
+      for (const y of vals) if (y !== undefined) stack.push(y);
+    }
+  }
+  return units;
 }
 
 /** Serialized characters of the siblings' values: what both size bounds measure. */
@@ -375,17 +422,20 @@ function versionFromJson(j: unknown, i: number): Version {
 
 /**
  * Throws ValidationError unless the set can be stored: fromJson takes it back, and its values fit in
- * a message (MAX_MERGED_CHARS). Sets that each pass can merge into one that does not (clock entries,
+ * a message (MAX_MERGED_CHARS, MAX_MERGED_UNITS). Sets that each pass can merge into one that does not (clock entries,
  * siblings and values add up, and a peer's set may come near the message limit alone); stored, it
  * could never be read back or shipped again, so the replica and the hint store refuse such a merge
- * and keep what they had. A lone sibling arrived whole in one message, so its size is not counted.
+ * and keep what they had. A lone sibling is held to the same bounds: one that arrived whole in a
+ * frame near the peer limits would not fit again inside a handoff's larger envelope.
  */
 export function checkStorable(set: SiblingSet): void {
   if (set.clock.length > vclock.MAX_CLOCK_ENTRIES) throw new ValidationError(`set: a clock of ${set.clock.length} entries (limit ${vclock.MAX_CLOCK_ENTRIES})`);
   if (set.siblings.length > MAX_PARSED_SIBLINGS) throw new ValidationError(`set: ${set.siblings.length} siblings (limit ${MAX_PARSED_SIBLINGS})`);
-  if (set.siblings.length <= 1) return;
+  if (set.siblings.length === 0) return;
   const chars = valueChars(set.siblings);
   if (chars > MAX_MERGED_CHARS) throw new ValidationError(`set: ${chars} characters of values (limit ${MAX_MERGED_CHARS} once merged)`);
+  const units = valueUnits(set.siblings);
+  if (units > MAX_MERGED_UNITS) throw new ValidationError(`set: values of ${units} JSON units (limit ${MAX_MERGED_UNITS} once merged)`);
 }
 
 /** Parses and validates a stored or received set; throws ValidationError when malformed. */

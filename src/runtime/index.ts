@@ -6,7 +6,7 @@ import type { PeerLike } from '../adapters/webrtc/transport';
 import { createNode, type DynamoNode } from './node';
 import type { StartOptions } from './options';
 
-export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult } from './node';
+export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo } from './node';
 export { optionsFromUrl, type StartOptions } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
 

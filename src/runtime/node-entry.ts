@@ -14,7 +14,7 @@ import { createNode, type DynamoNode } from './node';
 import type { KeyValue } from './identity';
 import { resolveOptions, type StartOptions } from './options';
 
-export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult } from './node';
+export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo } from './node';
 export type { StartOptions } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
 export { DataDirError } from '../adapters/disk/storage';
@@ -36,7 +36,10 @@ export async function startNode(options: NodeStartOptions): Promise<DynamoNode> 
       createPeer: (opts) => new SimplePeer({ ...opts, wrtc }) as unknown as PeerLike,
       idStore: identity,
       // One directory holds one node's data: the disk was opened (and locked) before joining.
-      openStorage: async () => storage,
+      openStorage: async (roomId) => {
+        identity.checkRoomId(roomId);
+        return storage;
+      },
     });
   } catch (err) {
     await storage.close();
@@ -65,6 +68,15 @@ class IdentityFile implements KeyValue {
   check(): void {
     const room = this.data.room;
     if (room !== undefined && room !== this.room) throw new DataDirError(`data directory holds room "${room}", not "${this.room}"`);
+  }
+
+  /**
+   * A room's name under two secrets (or with and without one) is two rooms: the id slot kept for
+   * another room id (runtime/identity.ts names it by the room id) means this data is not this room's.
+   */
+  checkRoomId(roomId: string): void {
+    const other = Object.keys(this.data).find((k) => k.startsWith('dynamo:') && k.endsWith(':node') && k !== `dynamo:${roomId}:node`);
+    if (other !== undefined) throw new DataDirError(`data directory holds room "${this.room}" under another secret (or none): a different room`);
   }
 
   getItem(key: string): string | null {

@@ -4,7 +4,9 @@
 
 import { FaultyTransport, type Faults } from '../adapters/faults/transport';
 import { systemClock, systemRandom } from '../adapters/system/clock';
-import { IdTakenError, SignalingClient, type SocketFactory } from '../adapters/webrtc/signaling-client';
+import { deriveRoomKeys, subtle, type RoomKeys } from '../adapters/secret/room-key';
+import { SealedSignaling } from '../adapters/webrtc/sealed-signaling';
+import { IdTakenError, SignalingClient, type Signaling, type SocketFactory } from '../adapters/webrtc/signaling-client';
 import { WebRtcTransport, type PeerFactory, type WebRtcStats } from '../adapters/webrtc/transport';
 import { ValidationError } from '../core/errors';
 import { DVV, LWW } from '../core/replica';
@@ -39,13 +41,27 @@ export interface RuntimeEnv {
   createPeer: PeerFactory;
   /** Where a tab keeps its node id across reloads (sessionStorage in a browser). */
   idStore?: KeyValue;
-  /** This node's durable store; IndexedDB in a tab (`dynamo-<room>-<nodeId>`). */
+  /**
+   * This node's durable store; IndexedDB in a tab (`dynamo-<room>-<nodeId>`). `room` is the room id
+   * (RoomInfo.id): for a protected room the derived one, so the same name under two secrets never shares data.
+   */
   openStorage(room: string, nodeId: NodeId): Promise<Storage>;
+}
+
+/** Which room a node is in. */
+export interface RoomInfo {
+  /** The name it was started with. */
+  name: string;
+  /** What the signaling server and this browser's storage know it by: the name, or for a protected room 'p-' + 32 hex digits. */
+  id: string;
+  /** Started with a secret: peers must prove they hold it, signaling payloads are sealed. */
+  protected: boolean;
 }
 
 export interface DynamoNode {
   readonly id: NodeId;
   readonly options: ResolvedOptions;
+  readonly room: RoomInfo;
   put(key: string, value: Json, context?: string, opts?: WriteOptions): Promise<PutResult>;
   get(key: string, opts?: { r?: number; timeoutMs?: number }): Promise<GetResult>;
   delete(key: string, context: string, opts?: WriteOptions): Promise<PutResult>;
@@ -78,17 +94,21 @@ export interface DynamoNode {
 
 export async function createNode(options: StartOptions, env: RuntimeEnv): Promise<DynamoNode> {
   const opts = resolveOptions(options);
-  const signaling = await joinRoom(opts, env);
+  const keys = await roomKeys(opts.room, options.secret);
+  const room: RoomInfo = { name: opts.room, id: keys?.roomId ?? opts.room, protected: keys !== undefined };
+  const client = await joinRoom(opts, room.id, env);
+  const signaling: Signaling = keys ? new SealedSignaling(client, keys.signal) : client;
   const id = signaling.peer;
-  keepNodeId(opts.room, id, env.idStore);
   let storage: Storage;
   try {
-    storage = await env.openStorage(opts.room, id);
+    // Before the id is kept: a replica's directory refuses another room's id here (node-entry.ts).
+    storage = await env.openStorage(room.id, id);
   } catch (err) {
     signaling.close();
     throw err;
   }
-  const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers });
+  keepNodeId(room.id, id, env.idStore);
+  const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers, authKey: keys?.auth });
   const transport = new FaultyTransport(webrtc, systemRandom);
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },
@@ -96,7 +116,18 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
     { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs, tombstoneGraceMs: opts.tombstoneGraceMs, versioning: opts.versioning === 'lww' ? LWW : DVV },
   );
   await learnRing(core, signaling, opts.joinWaitMs);
-  return new RuntimeNode(opts, core, webrtc, transport);
+  return new RuntimeNode(opts, room, core, webrtc, transport);
+}
+
+/** A protected room's keys (secret/room-key.ts); none for an open room. */
+async function roomKeys(room: string, secret: string | undefined): Promise<RoomKeys | undefined> {
+  if (secret === undefined) return undefined;
+  try {
+    subtle();
+  } catch (err) {
+    throw new ValidationError((err as Error).message);
+  }
+  return deriveRoomKeys(room, secret);
 }
 
 /**
@@ -104,7 +135,7 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
  * (a ring smaller than N). When the room has other peers, wait for the first exchange with one of
  * them, briefly: a tab that cannot connect still starts, and the page shows its small ring.
  */
-async function learnRing(core: DynamoCore, signaling: SignalingClient, waitMs: number): Promise<void> {
+async function learnRing(core: DynamoCore, signaling: Signaling, waitMs: number): Promise<void> {
   if (signaling.peers().length === 0 || core.members().length > 1) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, waitMs);
@@ -117,12 +148,12 @@ async function learnRing(core: DynamoCore, signaling: SignalingClient, waitMs: n
   });
 }
 
-/** Joins the room, stepping aside to a fresh id when ours is taken (unless the user pinned it). */
-async function joinRoom(opts: ResolvedOptions, env: RuntimeEnv): Promise<SignalingClient> {
-  let { id, pinned } = chooseNodeId(opts.room, opts.nodeId, env.idStore);
+/** Joins the room `roomId`, stepping aside to a fresh id when ours is taken (unless the user pinned it). */
+async function joinRoom(opts: ResolvedOptions, roomId: string, env: RuntimeEnv): Promise<SignalingClient> {
+  let { id, pinned } = chooseNodeId(roomId, opts.nodeId, env.idStore);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await SignalingClient.connect({ url: opts.signalingUrl, room: opts.room, peer: id, socket: env.socket });
+      return await SignalingClient.connect({ url: opts.signalingUrl, room: roomId, peer: id, socket: env.socket });
     } catch (err) {
       if (!(err instanceof IdTakenError)) throw err;
       // A reload can race the server noticing our previous connection close: wait a moment first.
@@ -136,6 +167,7 @@ async function joinRoom(opts: ResolvedOptions, env: RuntimeEnv): Promise<Signali
 class RuntimeNode implements DynamoNode {
   constructor(
     readonly options: ResolvedOptions,
+    readonly room: RoomInfo,
     private readonly core: DynamoCore,
     private readonly webrtc: WebRtcTransport,
     readonly transport: FaultyTransport,

@@ -1,7 +1,9 @@
-// startNode options: defaults, validation, and reading them from a page's URL (?room=&node=&n=&r=&w=).
+// startNode options: defaults, validation, and reading them from a page's URL (?room=&node=&n=&r=&w=,
+// and the room secret from the fragment, #secret=, which the browser never sends to any server).
 
 import { ValidationError } from '../core/errors';
 import { ID_PATTERN as ID } from '../../signaling/protocol';
+import { MAX_SECRET_CHARS } from '../adapters/secret/room-key';
 
 export interface StartOptions {
   /** Ring name; also the IndexedDB namespace. */
@@ -13,6 +15,11 @@ export interface StartOptions {
   r?: number;
   w?: number;
   iceServers?: RTCIceServer[];
+  /**
+   * Room secret: only peers holding it get in, and the signaling server sees a room id derived from
+   * room and secret instead of either (README, "Trust model"). Without it the room is open.
+   */
+  secret?: string;
   /** Remove a member down this long (ms); 0 never. Default 10 minutes. */
   autoRemoveAfterMs?: number;
   /** How long a new tab waits at start to hear the ring from a peer. Default 3 s. */
@@ -30,7 +37,8 @@ export interface StartOptions {
   versioning?: 'dvv' | 'lww';
 }
 
-export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId'>> & { nodeId?: string };
+/** The options in force. The secret is not kept here (apps and consoles read these); `protected` says whether there is one. */
+export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId' | 'secret'>> & { nodeId?: string; protected: boolean };
 
 export function resolveOptions(o: StartOptions): ResolvedOptions {
   const n = o.n ?? 3;
@@ -53,12 +61,22 @@ export function resolveOptions(o: StartOptions): ResolvedOptions {
   }
   const versioning = o.versioning ?? 'dvv';
   if (versioning !== 'dvv' && versioning !== 'lww') throw new ValidationError(`versioning must be 'dvv' or 'lww', got ${JSON.stringify(o.versioning)}`);
-  return { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [], autoRemoveAfterMs, joinWaitMs, tombstoneGraceMs, versioning };
+  const secret = o.secret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_CHARS)) {
+    throw new ValidationError(`secret must be a string of 1-${MAX_SECRET_CHARS} characters`);
+  }
+  const base = { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [] };
+  return { ...base, autoRemoveAfterMs, joinWaitMs, tombstoneGraceMs, versioning, protected: secret !== undefined };
 }
 
-/** Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin. */
-export function optionsFromUrl(location: { search: string; host: string; protocol: string }): StartOptions {
+/**
+ * Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin, the secret
+ * from `#secret=`. A secret in the query is refused: the query goes to the server with the page request.
+ */
+export function optionsFromUrl(location: { search: string; host: string; protocol: string; hash?: string }): StartOptions {
   const q = new URLSearchParams(location.search);
+  if (q.has('secret')) throw new ValidationError('the room secret goes in the fragment (#secret=...), never in the query, which is sent to the server');
+  const secret = new URLSearchParams((location.hash ?? '').replace(/^#/, '')).get('secret') || undefined;
   const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
   const ws = location.protocol === 'https:' ? 'wss' : 'ws';
   return {
@@ -70,5 +88,6 @@ export function optionsFromUrl(location: { search: string; host: string; protoco
     w: num('w'),
     // Negative control only (see StartOptions.versioning); validated by resolveOptions.
     versioning: (q.get('versioning') || undefined) as StartOptions['versioning'],
+    ...(secret === undefined ? {} : { secret }),
   };
 }

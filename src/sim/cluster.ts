@@ -2,7 +2,9 @@
 // same ports the browser uses: one VirtualClock, one seeded Random, one SimNetwork, a storage backing per node.
 //
 // Public API:
-//   SimCluster.create({ seed, nodes?, config?, network?, logSize? })  -> Promise<SimCluster> (full mesh up)
+//   SimCluster.create({ seed, nodes?, config?, network?, logSize?, storage?, time? })
+//                                           -> Promise<SimCluster> (full mesh up); storage/time: per-node
+//                                           disk and wall clock (faulty-storage.ts, node-time.ts)
 //   .ids  .clock  .net  .rng  .log          node ids (n0, n1, ...), the substrate, and the fault log
 //   .node(id) -> DynamoCore                 throws NodeDownError if crashed
 //   .isUp(id)
@@ -44,6 +46,7 @@ import type { SiblingSet } from '../core/versions';
 import { VirtualClock } from './clock';
 import { SimNetwork, type SimNetworkConfig } from './network';
 import { seededRandom, type SeededRandom } from './random';
+import type { NodeTimeModel } from './node-time';
 import { SimStorageBacking } from './storage';
 
 export interface SimClusterOptions {
@@ -54,6 +57,10 @@ export interface SimClusterOptions {
   network?: Partial<SimNetworkConfig>;
   /** Entries kept in the cluster's fault log (crash, restart, partition, ...). Default 200. */
   logSize?: number;
+  /** Each node's disk (default a plain SimStorageBacking); faulty-storage.ts makes one that misbehaves. */
+  storage?: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
+  /** Each node's wall clock and timer lateness (node-time.ts); default: the shared clock, exact. */
+  time?: (id: NodeId) => NodeTimeModel | undefined;
 }
 
 /** The call was never made: its node was down when the client called. Nothing was written. */
@@ -73,14 +80,18 @@ class NodeClock implements Clock {
   private readonly fireGuarded = (fn: () => void): void => {
     if (this.alive) fn();
   };
-  constructor(private readonly clock: VirtualClock) {}
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly time?: NodeTimeModel,
+  ) {}
 
   now(): number {
-    return this.clock.now();
+    return this.time ? this.time.read(this.clock.now()) : this.clock.now();
   }
 
   setTimer(ms: number, fn: () => void): CancelTimer {
-    const h = this.clock.scheduleAt(this.clock.now() + (ms > 0 ? ms : 0), this.fireGuarded, fn);
+    const delay = ms > 0 ? ms : 0;
+    const h = this.clock.scheduleAt(this.clock.now() + (this.time ? this.time.delay(delay) : delay), this.fireGuarded, fn);
     return () => this.clock.cancel(h);
   }
 }
@@ -157,25 +168,29 @@ export class SimCluster {
   private running = false;
   private readonly starts = new Map<NodeId, number>();
   private readonly logSize: number;
+  private readonly newBacking: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
+  private readonly timeOf: (id: NodeId) => NodeTimeModel | undefined;
 
   private constructor(
     readonly seed: number,
     ids: NodeId[],
     readonly config: Partial<NodeConfig>,
     network: Partial<SimNetworkConfig>,
-    logSize: number,
+    opts: SimClusterOptions,
   ) {
     this.rng = seededRandom(seed);
     this.net = new SimNetwork(this.clock, this.rng.fork('network'), network);
     this.ids = ids;
-    this.logSize = logSize;
-    for (const id of ids) this.backings.set(id, new SimStorageBacking());
+    this.logSize = opts.logSize ?? 200;
+    this.newBacking = opts.storage ?? (() => new SimStorageBacking());
+    this.timeOf = opts.time ?? (() => undefined);
+    for (const id of ids) this.backings.set(id, this.newBacking(id, this.clock));
   }
 
   static async create(opts: SimClusterOptions): Promise<SimCluster> {
     const nodes = opts.nodes ?? 5;
     const ids = typeof nodes === 'number' ? Array.from({ length: nodes }, (_, i) => `n${i}`) : [...nodes];
-    const c = new SimCluster(opts.seed, ids, opts.config ?? {}, opts.network ?? {}, opts.logSize ?? 200);
+    const c = new SimCluster(opts.seed, ids, opts.config ?? {}, opts.network ?? {}, opts);
     await c.drive(Promise.all(ids.map((id) => c.boot(id))));
     await c.waitForMesh();
     return c;
@@ -233,7 +248,7 @@ export class SimCluster {
   /** Starts a node that was never part of the cluster; it joins the ring and gossips its way in. */
   async addNode(id: NodeId): Promise<void> {
     if (this.backings.has(id)) throw new RangeError(`node ${id} already exists`);
-    this.backings.set(id, new SimStorageBacking());
+    this.backings.set(id, this.newBacking(id, this.clock));
     this.ids.push(id);
     this.note(`add ${id}`);
     await this.drive(this.boot(id));
@@ -264,7 +279,7 @@ export class SimCluster {
   private async boot(id: NodeId): Promise<void> {
     const n = (this.starts.get(id) ?? 0) + 1;
     this.starts.set(id, n);
-    const clock = new NodeClock(this.clock);
+    const clock = new NodeClock(this.clock, this.timeOf(id));
     this.booting.set(id, clock);
     const deps = {
       id,
@@ -333,10 +348,9 @@ export class SimCluster {
     if (!inc) return Promise.reject(new NodeDownError(`node ${id} is down`));
     return new Promise<T>((resolve, reject) => {
       inc.pending.add(reject);
-      const settle = () => inc.pending.delete(reject);
       op(inc.node).then(
-        (v) => (settle(), resolve(v)),
-        (e: unknown) => (settle(), reject(e)),
+        (v) => (inc.pending.delete(reject), resolve(v)),
+        (e: unknown) => (inc.pending.delete(reject), reject(e)),
       );
     });
   }

@@ -6,6 +6,7 @@
 //                                                read-modify-writes, blind and chained writes
 //   faultSchedule(rng, ids, opts)             -> Fault[]        a seeded, timed list of faults
 //   runFaults(cluster, faults, done)          -> Promise<Fault[]> applies them on time (the applied ones)
+//   applyFault(cluster, f)                    -> Promise<void>  one fault, now
 //   formatFault(f)                            -> string
 //   repairAndCollect(cluster, history, keys)  -> Promise<FinalState>  heal, restart, drain hints,
 //                                                R=N reads of every key from every node, then read
@@ -49,6 +50,8 @@ export interface WorkloadOptions {
   r?: number;
   /** A count, or 'any': writes acknowledged degraded (one durable copy) count as acknowledged. */
   w?: number | 'any';
+  /** Called as each put is acknowledged, before anything else runs (acks.ts checks the disks then). */
+  onAck?: (key: string, value: string, replicas: number) => void;
 }
 
 const DEFAULT_MIX = { rmw: 6, blind: 1, chained: 2, read: 1 };
@@ -136,6 +139,7 @@ async function write(
   const op = run.history.invokePut(client, key, value, known.read, known.seen);
   try {
     const res = await run.cluster.put(node, key, value, context, run.opts.w === undefined ? {} : { w: run.opts.w });
+    run.opts.onAck?.(key, value, res.replicas);
     run.history.complete(op, 'ok');
     return { value, context: res.context };
   } catch (err) {
@@ -242,7 +246,7 @@ export async function runFaults(cluster: SimCluster, faults: readonly Fault[], d
   return applied;
 }
 
-async function applyFault(cluster: SimCluster, f: Fault): Promise<void> {
+export async function applyFault(cluster: SimCluster, f: Fault): Promise<void> {
   switch (f.kind) {
     case 'partition':
       return cluster.partition(f.groups);

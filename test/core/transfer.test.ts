@@ -6,6 +6,7 @@ import { memoryStorage } from '../../src/adapters/memory/storage';
 import { partitionOf } from '../../src/core/hash';
 import { MembershipView } from '../../src/core/membership';
 import { MintLog } from '../../src/core/minted';
+import { Refusals } from '../../src/core/refusals';
 import { ReplicaStore } from '../../src/core/replica';
 import { Placement } from '../../src/core/placement';
 import type { Ring } from '../../src/core/protocol/ring';
@@ -41,6 +42,8 @@ interface Env {
   shipped: Shipment[];
   /** Targets whose ship resolves false. */
   failing: Set<NodeId>;
+  /** Keys each target refuses to merge (named in its ack). */
+  refuses: Map<NodeId, Set<string>>;
   /** Targets whose ship rejects. */
   throwing: Set<NodeId>;
   healthy: Set<NodeId>;
@@ -57,7 +60,7 @@ interface Env {
   keysShippedTo(to: NodeId): Set<string>;
 }
 
-function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batchKeys?: number; batchChars?: number }): Env {
+function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batchKeys?: number; batchChars?: number; refusals?: Refusals }): Env {
   const storage = memoryStorage();
   const replica = new ReplicaStore(storage, Q);
   let epoch = 0;
@@ -71,6 +74,7 @@ function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batc
     minted,
     shipped: [] as Shipment[],
     failing: new Set<NodeId>(),
+    refuses: new Map<NodeId, Set<string>>(),
     throwing: new Set<NodeId>(),
     healthy: new Set(opts.members.filter((m) => m !== SELF)),
     members: new Set(opts.members),
@@ -109,8 +113,10 @@ function setup(opts: { n: number; w: number; ring: Ring; members: NodeId[]; batc
       if (env.gate) await env.gate(s);
       if (env.beforeAck) await env.beforeAck(s);
       if (env.throwing.has(to)) throw new Error(`link to ${to} broke`);
-      return !env.failing.has(to);
+      const refused = sets.map((x) => x.key).filter((k) => env.refuses.get(to)?.has(k));
+      return env.failing.has(to) ? false : refused.length > 0 ? refused : true;
     },
+    refusals: opts.refusals,
   };
   env.transfers = new Transfers(deps);
   env.write = (key, value) =>
@@ -303,6 +309,32 @@ describe('transfers: evacuating partitions this node no longer replicates', () =
     env.failing.clear();
     await env.transfers.run();
     for (const k of keysIn(lost)) expect(await env.stored(k)).toBeUndefined();
+    expect(env.transfers.pending()).toBe(0);
+  });
+
+  it('a key a target refused to merge is not deleted, nor shipped again while parked; the rest moves', async () => {
+    const env = setup({ n: N, w: 2, ring: next, members: ['a', 'b', 'c', 'd'], refusals: new Refusals(() => 0) });
+    await writeAll(env, keysIn(lost));
+    const poison = keysIn(lost)[0]!;
+    const target = clockwise(next, partitionOf(poison, Q), N)[0]!;
+    env.refuses.set(target, new Set([poison]));
+    env.transfers.ringChanged(prev, next);
+    await env.transfers.run();
+
+    expect(await env.stored(poison)).toBeDefined();
+    for (const k of keysIn(lost)) if (k !== poison) expect(await env.stored(k)).toBeUndefined();
+    expect(env.transfers.pending()).toBe(1);
+    // Retried, but the refused key is not sent to the target that refused it while unchanged and parked.
+    const sent = () => env.shipped.filter((s) => s.to === target && s.sets.some((x) => x.key === poison)).length;
+    expect(sent()).toBe(1);
+    await env.transfers.run();
+    expect(sent()).toBe(1);
+    // Changed here (a client resolved its siblings, say), it goes again.
+    env.refuses.clear();
+    await env.write(poison, 'resolved');
+    await env.transfers.run();
+    expect(sent()).toBe(2);
+    expect(await env.stored(poison)).toBeUndefined();
     expect(env.transfers.pending()).toBe(0);
   });
 

@@ -7,10 +7,11 @@ export function freshRoom(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${++rooms}`;
 }
 
-export async function openTab(context: BrowserContext, room: string, query = ''): Promise<Page> {
+/** `hash` is the fragment, e.g. `#secret=...` (never sent to the server). */
+export async function openTab(context: BrowserContext, room: string, query = '', hash = ''): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-  await page.goto(`/?room=${room}${query}`);
+  await page.goto(`/?room=${room}${query}${hash}`);
   await page.waitForFunction(() => window.dynamo !== undefined);
   return page;
 }

@@ -141,15 +141,46 @@ describe('a key two replicas hold in sets that cannot merge', () => {
   it('is refused alone: the rest of a handoff is applied and acked, so shipments and leaves finish (seed 1)', async () => {
     const { nodes, evil } = await ringWithHostile();
     expect(await ask(evil, 'n0', { type: 'put', id: 1, key: 'poison', set: wideSet('a') })).toMatchObject({ ok: true });
-    let acked = false;
-    evil.onMessage((_from, raw) => void (acked ||= (JSON.parse(raw.slice(8)) as { type: string }).type === 'handoff-ack'));
+    let ack: { type: string; refused?: string[] } | undefined;
+    evil.onMessage((_from, raw) => {
+      const m = JSON.parse(raw.slice(8)) as { type: string; refused?: string[] };
+      if (m.type === 'handoff-ack') ack = m;
+    });
     const sets = [{ key: 'poison', set: wideSet('b') }, { key: 'fine', set: wideSet('c', 1) }];
     evil.send('n0', seal(JSON.stringify({ type: 'handoff', id: 2, sets })));
-    await until(() => acked || drops(nodes[0]!, 'handler-ValidationError') > 0, 2000, 'an ack or a refusal');
-    expect(acked).toBe(true);
+    await until(() => ack !== undefined || drops(nodes[0]!, 'handler-ValidationError') > 0, 2000, 'an ack or a refusal');
+    // The ack names the refused key, so the sender parks it instead of resending it (refusals.ts).
+    expect(ack).toEqual({ type: 'handoff-ack', id: 2, refused: ['poison'] });
     expect(drops(nodes[0]!, 'handoff-set-refused')).toBe(1);
     expect((await nodes[0]!.get('fine', { r: 1 })).values).toEqual(['c']);
     expect((await nodes[0]!.get('poison', { r: 1 })).values).toEqual(['a']);
+  });
+});
+
+describe('replicas whose copies of a key cannot be merged', () => {
+  it('anti-entropy stops pushing the key after the first refusal each way, and stats say so', async () => {
+    const net = new MemoryNetwork();
+    const config = { q: 16, aaeGapMs: 2, aaeSweepPauseMs: 20 };
+    nodes = await Promise.all(['n0', 'n1', 'n2'].map((id) => DynamoCore.start({ id, transport: net.open(id), storage: memoryStorage(), clock: systemClock, random: systemRandom }, config)));
+    const evil = net.open('evil');
+    await until(() => nodes.every((n) => n.members().filter((m) => m.status === 'up').length === 3) && evil.peers().length === 3, 5000, 'ring and hostile peer');
+    // Two copies each within the bounds, whose merge is not (1024 + 1024 clock entries).
+    expect(await ask(evil, 'n0', { type: 'put', id: 1, key: 'split', set: wideSet('a') })).toMatchObject({ ok: true });
+    expect(await ask(evil, 'n1', { type: 'put', id: 2, key: 'split', set: wideSet('b') })).toMatchObject({ ok: true });
+    const sweeps = () => Math.min(...nodes.map((n) => n.stats().antiEntropy.sweeps));
+    const refused = () => nodes.reduce((sum, n) => sum + drops(n, 'handoff-set-refused'), 0);
+    const start = sweeps();
+    await until(() => sweeps() >= start + 10, 20_000, 'ten sweeps');
+    const after10 = refused();
+    expect(after10).toBeGreaterThan(0);
+    await until(() => sweeps() >= start + 30, 40_000, 'twenty more sweeps');
+    expect(refused()).toBe(after10);
+    const unmergeable = nodes.map((n) => n.stats().unmergeable);
+    expect(unmergeable.reduce((sum, u) => sum + u.refused, 0)).toBe(after10);
+    expect(unmergeable.reduce((sum, u) => sum + u.parked, 0)).toBeGreaterThan(0);
+    // Both copies are still held where they were written: nothing acknowledged was dropped.
+    expect((await nodes[0]!.get('split', { r: 1 })).values).toContain('a');
+    expect(await ask(evil, 'n1', { type: 'put', id: 3, key: 'split', set: wideSet('b') })).toMatchObject({ ok: true });
   });
 });
 

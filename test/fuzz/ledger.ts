@@ -21,7 +21,7 @@ const REQUESTS = new Set(['put', 'get', 'fwd-put', 'handoff']);
 const REPLIES = new Set(['put-ack', 'get-reply', 'fwd-put-reply', 'handoff-ack']);
 /** Reasons decode() gives: a drop with one of these was refused at the door. */
 export function isDoorReason(reason: string): boolean {
-  return ['too-large', 'bad-json', 'no-type', 'unknown-type'].includes(reason) || reason.startsWith('bad-');
+  return ['too-large', 'too-deep', 'too-many-values', 'bad-json', 'no-type', 'unknown-type'].includes(reason) || reason.startsWith('bad-');
 }
 
 export class Ledger {

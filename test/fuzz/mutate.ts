@@ -100,9 +100,9 @@ const ops: Record<string, Op> = {
     const v = get(s);
     const item: J = Array.isArray(v) && v.length > 0 ? (v[0] as J) : rng.chance(0.5) ? v : 0;
     const itemText = JSON.stringify(item) ?? 'null';
-    // At most ~2 M chars in all: a frame past the message limit is refused before it is parsed,
-    // and one just under it made of nested arrays takes seconds to parse (reported, not repeated).
-    const n = Math.max(1, Math.min(scale(rng, [2, 65], [1025, 4097], [10_001, 100_000]), Math.floor(2_000_000 / rawLength(item))));
+    // At most ~500 K chars in all: a frame past the message limit is refused before it is parsed,
+    // and one near it made of nested arrays takes seconds to parse (reported, not repeated).
+    const n = Math.max(1, Math.min(scale(rng, [2, 65], [1025, 4097], [10_001, 100_000]), Math.floor(500_000 / rawLength(item))));
     // One raw copy of a container, not n references to one object (which later walks would visit n times).
     const fill = typeof item === 'object' && item !== null ? raw(itemText) : item;
     put(s, new Array<J>(n).fill(fill));
@@ -176,7 +176,7 @@ export function extremeSet(rng: SeededRandom): Obj {
   const ts = rng.pick([0, 1.5, 2 ** 53 - 1, 1e15]);
   const names = Array.from({ length: actors }, (_, i) => name(i)).sort();
   const clock: J = names.map((n) => [n, counter, ts]);
-  const big = rng.chance(0.05) ? rng.pick([100_000, 900_000]) : 0;
+  const big = rng.chance(0.01) ? rng.pick([100_000, 900_000]) : 0;
   const sibling = (n: string, i: number): Obj => {
     if (i === 0 && big > 0) return { dot: [n, counter], ts, value: 'v'.repeat(big) };
     return rng.chance(0.1) ? { dot: [n, counter], ts, tombstone: true } : { dot: [n, counter], ts, value: i };

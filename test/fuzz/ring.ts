@@ -14,7 +14,7 @@ export const MEMBERS = ['n0', 'n1', 'n2'];
 export const HOSTILE = 'evil';
 
 /** Fast background work, so exchanges and gossip happen during a short run; q small enough for hash rounds. */
-export const FUZZ_CONFIG: Partial<NodeConfig> = { q: 16, gossipIntervalMs: 100, aaeGapMs: 2, aaeSweepPauseMs: 100 };
+export const FUZZ_CONFIG: Partial<NodeConfig> = { q: 16, gossipIntervalMs: 100, aaeGapMs: 2, aaeSweepPauseMs: 500 };
 
 export interface Ring {
   net: MemoryNetwork;

@@ -45,12 +45,10 @@ export function templates(key: string, value: J, context: string, set: J): Obj[]
     { type: 'put', id: 5, key, set, hintFor: 'n1' },
     { type: 'handoff', id: 6, sets: [{ key, set }], digest: '3:abc:def' },
     { type: 'reaped', id: 0, items: [{ key, digest: 'AAAAAAAAAAAAAAAAAAAAAA' }] },
-    { type: 'put', id: 7, key: `${key}:x`, set: extremeSetPlaceholder },
+    // One key that many sets at the parser's bounds land on: what merges add up to shows there.
+    { type: 'put', id: 7, key: `${key}:x`, set: { clock: [], siblings: [], fill: 'extreme' } },
   ];
 }
-
-/** Replaced by a fresh extreme set each time the template is used (see Source.next). */
-const extremeSetPlaceholder: J = { clock: [], siblings: [], extreme: true };
 
 export class Source {
   private readonly ctx: MutationContext;
@@ -90,8 +88,8 @@ export class Source {
 
   private base(): Obj {
     const m = this.rng.pick(this.rng.pick(this.byType));
-    const set = m['set'] as Obj | undefined;
-    return set?.['extreme'] === true ? { ...m, set: extremeSet(this.rng) } : m;
+    // The template's set is made fresh each time.
+    return (m['set'] as Obj | undefined)?.['fill'] === 'extreme' ? { ...m, set: extremeSet(this.rng) } : m;
   }
 
   private randomTyped(): Obj {

@@ -34,8 +34,8 @@ interface Replica {
   exited: Promise<number | null>;
 }
 
-function runReplica(args: string[]): Replica {
-  const child = spawn(process.execPath, ['bin/dynamo-node.mjs', ...args], { stdio: 'pipe' });
+function runReplica(args: string[], env: Record<string, string> = {}): Replica {
+  const child = spawn(process.execPath, ['bin/dynamo-node.mjs', ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
   let err = '';
   let out = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -105,5 +105,31 @@ describe('dynamo-node', () => {
     const code = await replica.exited;
     expect(code, replica.stderr()).toBe(0);
     expect(replica.stderr()).toMatch(/SIGTERM, stopping/);
+  }, 90_000);
+
+  it('joins a protected room with DYNAMO_SECRET, serves holders of the secret only, and its directory refuses another secret', async () => {
+    const room = `replica-secret-${Date.now()}`;
+    const data = fresh();
+    const replica = runReplica(['--room', room, '--signal', signal, '--data', data], { DYNAMO_SECRET: 'replica secret' });
+    const line = await replica.serving;
+    expect(line).toMatch(/ \(protected\)$/);
+    const id = idOf(line);
+    const a = await startNode({ room, signalingUrl: signal, dataDir: fresh(), secret: 'replica secret' });
+    await until(() => a.members().some((m) => m.id === id && m.status === 'up'), 'the replica in the protected ring');
+    expect(a.stats().transport.authenticated).toBeGreaterThanOrEqual(1);
+    expect((await a.put('k', 1, undefined, { w: 2 })).replicas).toBe(2);
+    // The same room name without the secret is another room: it meets no one.
+    const outsider = await startNode({ room, signalingUrl: signal, dataDir: fresh() });
+    expect((await outsider.get('k')).values).toEqual([]);
+    expect(outsider.members().map((m) => m.id)).toEqual([outsider.id]);
+    await outsider.stop();
+    await a.stop();
+    replica.child.kill('SIGTERM');
+    expect(await replica.exited).toBe(0);
+    // The directory holds that room's data: started under another secret it would carry it across.
+    // (--secret this time: the flag is read too, and wins over the environment.)
+    const other = runReplica(['--room', room, '--signal', signal, '--data', data, '--secret', 'another secret'], { DYNAMO_SECRET: 'replica secret' });
+    expect(await other.exited).toBe(1);
+    expect(other.stderr()).toMatch(/DataDirError: .*another secret/);
   }, 90_000);
 });

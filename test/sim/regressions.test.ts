@@ -1,8 +1,33 @@
 // Regressions found by the simulator, each replayed as the smallest scenario that shows it.
 
 import { describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/ports/storage';
 import type { NodeId } from '../../src/ports/transport';
 import { SimCluster } from '../../src/sim/cluster';
+import { SimStorageBacking } from '../../src/sim/storage';
+import { formatSwarmFailure, runSwarm } from '../../src/sim/swarm';
+
+/** A disk whose next `failScans` partition scans fail (an I/O error), then work again. */
+class FlakyScans extends SimStorageBacking {
+  failScans = 0;
+  override open(): Storage {
+    const inner = super.open();
+    return {
+      ...inner,
+      get: (k) => inner.get(k),
+      put: (r) => inner.put(r),
+      putMany: (rs) => inner.putMany(rs),
+      delete: (k) => inner.delete(k),
+      count: () => inner.count(),
+      getMeta: (n) => inner.getMeta(n),
+      putMeta: (n, v) => inner.putMeta(n, v),
+      deleteMeta: (n) => inner.deleteMeta(n),
+      listMeta: (p) => inner.listMeta(p),
+      close: () => inner.close(),
+      scanPartition: (p, opts) => (this.failScans-- > 0 ? Promise.reject(new Error('simulated read error')) : inner.scanPartition(p, opts)),
+    };
+  }
+}
 
 describe('simulator regressions', () => {
   // Found by `npm run sim` (seed 166): a fallback minted a write for a key whose primaries were all
@@ -53,4 +78,53 @@ describe('simulator regressions', () => {
     expect(c.node(c.node('n0').preferenceList(key)[0] as NodeId).stats().messages.dropReasons['duplicate-fwd-put']).toBe(1);
     await c.stop();
   });
+
+  // Found by the swarm (`npm run sim -- --faults all`, seed 8: read errors 3.9%): a partition scan
+  // that failed while anti-entropy built its Merkle trees rejected the build, which nobody awaited:
+  // an unhandled rejection (a Node replica exits on one), and the node never swept or answered an
+  // exchange again in that life, so a replica that lost a key never got it back.
+  it('a read error while anti-entropy builds its trees is retried, and the replica still converges', async () => {
+    const disks = new Map<NodeId, FlakyScans>();
+    const c = await SimCluster.create({
+      seed: 11,
+      config: { q: 8 },
+      storage: (id) => {
+        const d = new FlakyScans();
+        disks.set(id, d);
+        return d;
+      },
+    });
+    const key = 'cart';
+    await c.drive(c.put('n0', key, 'kept', undefined, { w: 3 }));
+    const replica = c.node('n0').preferenceList(key)[1] as NodeId;
+    disks.get(replica)!.failScans = 3;
+    await c.damage(replica, (keys) => keys.delete(key)); // restarts it: its trees are built again
+    expect(await c.until(() => c.replicaSet(replica, key) !== undefined, { maxTime: 120_000 })).toBe(true);
+    expect(disks.get(replica)!.failScans).toBeLessThan(0); // the failures did happen
+    await c.stop();
+  });
+
+  // Found by the swarm (seed 13, a wipe): a node whose store was emptied came back with its id and
+  // minted from counter one again, under the same actor; replicas that held the first version with
+  // that dot dropped the new one as already seen: an acknowledged write lost (Riak's KV679).
+  it('a node that lost its whole store never reissues a dot: its new write survives beside the old', async () => {
+    const c = await SimCluster.create({ seed: 13 });
+    const key = 'cart';
+    const primary = c.node('n0').preferenceList(key)[0] as NodeId;
+    await c.drive(c.put(primary, key, 'before', undefined, { w: 3 }));
+    await c.wipe(primary);
+    await c.waitForMesh();
+    await c.drive(c.put(primary, key, 'after')); // blind: concurrent with 'before'
+    await c.run(2_000);
+    const read = await c.drive(c.get(primary, key, { r: 3 }));
+    expect([...read.values].sort()).toEqual(['after', 'before']);
+    await c.stop();
+  });
+
+  // The swarm seeds that found the defects above, replayed whole (`npm run sim -- --faults all
+  // --seeds 1 --start S`): 8 (a read error while anti-entropy built its trees), 13 (a wiped store).
+  it.each([8, 13])('swarm seed %i keeps every invariant and recovers', async (seed) => {
+    const r = await runSwarm({ seed });
+    expect(r.ok, formatSwarmFailure(r, { seed })).toBe(true);
+  }, 60_000);
 });

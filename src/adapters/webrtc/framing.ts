@@ -6,6 +6,8 @@
 //                                       'b' batch: several whole messages, each as <length>:<message>
 //                                           (length in UTF-16 units, decimal, no leading zeros)
 //                                       'x' goodbye (no payload)
+//                                       'a' peer handshake of a protected room (secret/handshake.ts),
+//                                           only before the link is up; the transport takes these
 // Tags 'h' 'H' 'v' 'V' were heartbeat and visibility frames; heartbeats are peer messages now
 // (core/liveness.ts), and any unknown tag is ignored.
 //
@@ -15,6 +17,7 @@
 /** 16 Ki UTF-16 units: at most 48 KiB of UTF-8, far below Chromium's 256 KiB message limit. */
 export const DEFAULT_CHUNK_CHARS = 16 * 1024;
 export const BYE_FRAME = 'x';
+export const AUTH_TAG = 'a';
 
 export function encodeFrames(data: string, chunkChars = DEFAULT_CHUNK_CHARS): string[] {
   if (data.length <= chunkChars) return ['m' + data];

@@ -34,7 +34,22 @@ export class IdTakenError extends Error {
 
 const OPEN = 1;
 
-export class SignalingClient {
+/** What the WebRTC transport needs of signaling: SignalingClient, or SealedSignaling over one. */
+export interface Signaling {
+  readonly peer: NodeId;
+  peers(): NodeId[];
+  has(peer: NodeId): boolean;
+  sendSignal(to: NodeId, data: unknown): boolean;
+  onPeerJoined(fn: (peer: NodeId) => void): Unsubscribe;
+  onPeerLeft(fn: (peer: NodeId) => void): Unsubscribe;
+  onSignal(fn: (from: NodeId, data: unknown) => void): Unsubscribe;
+  /** Signals refused before reaching onSignal (a sealed one that did not open); 0 for plain signaling. */
+  readonly signalsRejected: number;
+  close(): void;
+}
+
+export class SignalingClient implements Signaling {
+  readonly signalsRejected = 0;
   private ws: SocketLike | undefined;
   private present = new Set<NodeId>();
   private closed = false;

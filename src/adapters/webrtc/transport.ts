@@ -10,18 +10,26 @@
 // of loaded tabs it was the largest self time). Messages wait in a per-link outbox until a task
 // queued behind the tasks already waiting (next-task.ts) packs them into as few frames as fit
 // (framing.ts), so a busy tab pays one send per burst rather than one per message.
+//
+// Protected rooms (given `authKey`). A link opens in two steps: the data channel, then the peer
+// handshake (secret/handshake.ts) over it, bound to the DTLS fingerprints of the SDP this link sent
+// and received. Only then is the peer reported up and may messages flow; a peer that fails it, sends
+// anything else first, or stays silent past `authTimeoutMs`, is disconnected and counted.
 
 import { TransportEvents } from '../../ports/emitter';
 import { nextTask } from '../system/next-task';
 import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
+import { descriptionSdp, sdpFingerprint } from '../secret/fingerprint';
+import { Handshake, NONCE_BYTES, type Step } from '../secret/handshake';
 import {
+  AUTH_TAG,
   BYE_FRAME,
   DEFAULT_CHUNK_CHARS,
   Reassembler,
   encodeFrames,
   packFrame,
 } from './framing';
-import type { SignalingClient } from './signaling-client';
+import type { Signaling } from './signaling-client';
 
 /** The part of a simple-peer instance used here. */
 export interface PeerLike {
@@ -44,7 +52,7 @@ export type PeerFactory = (opts: { initiator: boolean; trickle: boolean; objectM
 
 export interface WebRtcOptions {
   /** Owned by the transport from here on: closing the transport closes it. */
-  signaling: SignalingClient;
+  signaling: Signaling;
   createPeer: PeerFactory;
   iceServers?: RTCIceServer[];
   /** A link not connected after this long is abandoned and retried. */
@@ -55,6 +63,10 @@ export interface WebRtcOptions {
   lowWaterBytes?: number;
   /** The largest reassembled message accepted from a peer. */
   maxMessageChars?: number;
+  /** A protected room's auth key (secret/room-key.ts): every link must pass the peer handshake. */
+  authKey?: Uint8Array;
+  /** How long a link may take over the handshake once its channel is open. Default 5 s. */
+  authTimeoutMs?: number;
 }
 
 export interface WebRtcStats {
@@ -68,6 +80,22 @@ export interface WebRtcStats {
   oversizeDropped: number;
   /** Frames that break the framing (framing.ts): a batch that does not parse, an unknown tag, a chunked message cut into. */
   malformedDropped: number;
+  /** Links given up because their channel did not open within `connectTimeoutMs`. */
+  connectTimeouts: number;
+  /** Protected rooms: links whose peer passed the handshake. */
+  authenticated: number;
+  /**
+   * Protected rooms: links dropped because the peer failed the handshake (a wrong proof, a bad or
+   * out-of-order handshake frame, any other frame before it, an SDP without a usable fingerprint).
+   * Nothing it sent was delivered.
+   */
+  authFailed: number;
+  /** Protected rooms: links dropped because the handshake was not over `authTimeoutMs` after the channel opened. */
+  authTimeouts: number;
+  /** Protected rooms: signaling payloads that did not open (tampered with, re-addressed, another secret, plaintext). */
+  signalsRejected: number;
+  /** Protected rooms: offers and answers refused as replays (a session already answered, a second one on a link). */
+  staleSignals: number;
 }
 
 interface Link {
@@ -86,6 +114,14 @@ interface Link {
   reassembler: Reassembler;
   connectTimer: ReturnType<typeof setTimeout> | undefined;
   pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Protected rooms: the DTLS fingerprints of the SDP this link sent and received; 'conflict' if one changed. */
+  localFp: string | undefined;
+  remoteFp: string | undefined;
+  /** Protected rooms: the handshake, from the channel opening until the link is up or dropped. */
+  auth: Handshake | undefined;
+  authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Handshake frames that came before this side saw the channel open (simple-peer may deliver data first). */
+  authEarly: string[];
 }
 
 interface Envelope {
@@ -94,6 +130,8 @@ interface Envelope {
 }
 
 const decoder = new TextDecoder();
+/** Offers remembered against replay: a member reconnecting once a minute to each of 16 peers stays covered for an hour. */
+const SESSIONS_REMEMBERED = 1024;
 
 export class WebRtcTransport extends TransportEvents implements Transport {
   readonly self: NodeId;
@@ -102,9 +140,11 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   /** Last reconnect delay per peer; doubles on each failure, cleared when a link comes up. */
   private backoff = new Map<NodeId, number>();
   private drainWaiters = new Map<NodeId, Array<() => void>>();
+  /** Protected rooms: `${peer} ${session}` of the offers answered, oldest first (replayedSession). */
+  private sessionsSeen = new Set<string>();
   private closed = false;
   private readonly unsubscribe: Unsubscribe[];
-  private readonly o: Required<Omit<WebRtcOptions, 'iceServers'>> & { iceServers: RTCIceServer[] };
+  private readonly o: Required<Omit<WebRtcOptions, 'iceServers' | 'authKey'>> & { iceServers: RTCIceServer[]; authKey?: Uint8Array };
   private readonly counters: WebRtcStats = {
     messagesSent: 0,
     messagesReceived: 0,
@@ -114,6 +154,12 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     linkDowns: 0,
     oversizeDropped: 0,
     malformedDropped: 0,
+    connectTimeouts: 0,
+    authenticated: 0,
+    authFailed: 0,
+    authTimeouts: 0,
+    signalsRejected: 0,
+    staleSignals: 0,
   };
 
   constructor(opts: WebRtcOptions) {
@@ -124,6 +170,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       highWaterBytes: 1 << 20,
       lowWaterBytes: 256 << 10,
       maxMessageChars: 64 << 20,
+      authTimeoutMs: 5_000,
       iceServers: [],
       ...opts,
     };
@@ -142,7 +189,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   }
 
   stats(): WebRtcStats {
-    return { ...this.counters };
+    return { ...this.counters, signalsRejected: this.o.signaling.signalsRejected };
   }
 
   send(to: NodeId, data: string): boolean {
@@ -233,11 +280,22 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       reassembler: new Reassembler(this.o.maxMessageChars),
       connectTimer: undefined,
       pumpTimer: undefined,
+      localFp: undefined,
+      remoteFp: undefined,
+      auth: undefined,
+      authTimer: undefined,
+      authEarly: [],
     };
     this.links.set(peer, link);
-    link.connectTimer = setTimeout(() => this.linkFailed(link), this.o.connectTimeoutMs);
-    sp.on('signal', (d) => this.o.signaling.sendSignal(peer, { s: session, d } satisfies Envelope));
-    sp.on('connect', () => this.linkUp(link));
+    link.connectTimer = setTimeout(() => {
+      if (this.links.get(link.peer) === link) this.counters.connectTimeouts++;
+      this.linkFailed(link);
+    }, this.o.connectTimeoutMs);
+    sp.on('signal', (d) => {
+      this.noteSdp(link, 'localFp', d);
+      this.o.signaling.sendSignal(peer, { s: session, d } satisfies Envelope);
+    });
+    sp.on('connect', () => this.channelOpen(link));
     sp.on('data', (d) => this.onFrame(link, typeof d === 'string' ? d : decoder.decode(d)));
     sp.on('close', () => this.linkFailed(link));
     sp.on('error', () => this.linkFailed(link));
@@ -248,14 +306,96 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     if (this.closed || !isEnvelope(data)) return;
     const link = this.links.get(from);
     if (link && link.session === data.s) {
+      if (this.replayedDescription(link, data.d)) return;
+      this.noteSdp(link, 'remoteFp', data.d);
       link.sp.signal(data.d);
       return;
     }
     // Only a fresh offer from the initiating side starts a new session (the peer restarted);
     // candidates of a session we no longer hold are stale and ignored.
     if (this.initiates(from) || !isOffer(data.d)) return;
+    if (this.replayedSession(from, data.s)) return;
     if (link) this.dropLink(link);
-    this.openLink(from, data.s, false).sp.signal(data.d);
+    const fresh = this.openLink(from, data.s, false);
+    this.noteSdp(fresh, 'remoteFp', data.d);
+    fresh.sp.signal(data.d);
+  }
+
+  /**
+   * Protected rooms: an offer for a session this node already answered is a replay (a peer makes a new
+   * session per link). The server cannot forge one, but it could replay a recorded one to tear down a
+   * live link; it is refused and counted. Sessions are remembered up to a bound, oldest forgotten first.
+   */
+  private replayedSession(peer: NodeId, session: string): boolean {
+    if (!this.o.authKey) return false;
+    const key = `${peer} ${session}`;
+    if (this.sessionsSeen.has(key)) {
+      this.counters.staleSignals++;
+      return true;
+    }
+    this.sessionsSeen.add(key);
+    if (this.sessionsSeen.size > SESSIONS_REMEMBERED) this.sessionsSeen.delete(this.sessionsSeen.values().next().value as string);
+    return false;
+  }
+
+  /** Protected rooms: a link takes one offer or answer from its peer; another one is a replay, refused and counted. */
+  private replayedDescription(link: Link, signal: unknown): boolean {
+    if (!this.o.authKey || link.remoteFp === undefined || descriptionSdp(signal) === undefined) return false;
+    this.counters.staleSignals++;
+    return true;
+  }
+
+  /** The data channel is open: the link is up, or, in a protected room, its handshake starts. */
+  private channelOpen(link: Link): void {
+    if (this.links.get(link.peer) !== link || link.up || link.auth) return;
+    clearTimeout(link.connectTimer);
+    const key = this.o.authKey;
+    if (!key) return this.linkUp(link);
+    const { localFp, remoteFp } = link;
+    if (!localFp || !remoteFp || localFp === 'conflict' || remoteFp === 'conflict') return this.authOver(link, { send: [], outcome: 'bad-frame' });
+    const role = this.initiates(link.peer) ? 'initiator' : 'answerer';
+    const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    link.auth = new Handshake({ key, role, self: this.self, peer: link.peer, localFingerprint: localFp, remoteFingerprint: remoteFp, nonce });
+    link.authTimer = setTimeout(() => {
+      if (this.links.get(link.peer) !== link || link.up) return;
+      this.counters.authTimeouts++;
+      this.linkFailed(link);
+    }, this.o.authTimeoutMs);
+    this.authOver(link, link.auth.start());
+    for (const f of link.authEarly.splice(0)) this.authOver(link, link.auth.receive(f));
+  }
+
+  /** Sends what a handshake step says to, then brings the link up or drops it if the step ended it. */
+  private authOver(link: Link, step: Step): void {
+    if (this.links.get(link.peer) !== link || link.up) return;
+    for (const frame of step.send) if (!this.write(link, AUTH_TAG + frame)) return;
+    if (step.outcome === undefined) return;
+    clearTimeout(link.authTimer);
+    if (step.outcome === 'authenticated') {
+      this.counters.authenticated++;
+      this.linkUp(link);
+      return;
+    }
+    this.counters.authFailed++;
+    this.linkFailed(link);
+  }
+
+  /** A protected link keeps the fingerprints of the first offer or answer each way; a changed one poisons it. */
+  private noteSdp(link: Link, side: 'localFp' | 'remoteFp', signal: unknown): void {
+    if (!this.o.authKey) return;
+    const sdp = descriptionSdp(signal);
+    if (sdp === undefined) return;
+    const fp = sdpFingerprint(sdp) ?? 'conflict';
+    link[side] = link[side] === undefined || link[side] === fp ? fp : 'conflict';
+  }
+
+  /** A frame on a protected link not yet up: only handshake frames, anything else ends it. */
+  private preAuthFrame(link: Link, frame: string): void {
+    if (frame[0] !== AUTH_TAG) return this.authOver(link, { send: [], outcome: 'bad-frame' });
+    if (link.auth) return this.authOver(link, link.auth.receive(frame.slice(1)));
+    // A genuine peer sends one frame, its hello, before it has ours; a stream of them is not one.
+    if (link.authEarly.length < 2) link.authEarly.push(frame.slice(1));
+    else this.authOver(link, { send: [], outcome: 'bad-frame' });
   }
 
   private linkUp(link: Link): void {
@@ -277,6 +417,9 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     if (this.links.get(link.peer) === link) this.links.delete(link.peer);
     clearTimeout(link.connectTimer);
     clearTimeout(link.pumpTimer);
+    clearTimeout(link.authTimer);
+    link.auth = undefined;
+    link.authEarly = [];
     link.outbox = [];
     link.outboxHead = 0;
     link.chunks = [];
@@ -321,6 +464,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       this.linkFailed(link);
       return;
     }
+    if (this.o.authKey && !link.up) return this.preAuthFrame(link, frame);
     const result = link.reassembler.push(frame);
     if (result.kind === 'overflow') this.counters.oversizeDropped++;
     else if (result.kind === 'malformed') this.counters.malformedDropped++;

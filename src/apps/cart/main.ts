@@ -28,7 +28,7 @@ if (node) {
   // A tab that holds no replica of the cart hears of no change (the core emits 'change' only where
   // a copy is stored). Tabs of this browser nudge each other instead; the nudge carries only the
   // key, never data, so what a tab shows still comes from a quorum read, partitions included.
-  const nudges = 'BroadcastChannel' in globalThis ? new BroadcastChannel(`dynamo-cart:${node.options.room}`) : undefined;
+  const nudges = 'BroadcastChannel' in globalThis ? new BroadcastChannel(`dynamo-cart:${node.room.id}`) : undefined;
   let session: CartSession | undefined;
   let state: SessionState | undefined;
 

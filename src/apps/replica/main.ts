@@ -5,18 +5,20 @@
 import { parseArgs } from 'node:util';
 import { startNode, type DynamoNode } from '../../runtime/node-entry';
 
-const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--data DIR] [--id ID] [--n N --r R --w W]
+const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--data DIR] [--secret S] [--id ID] [--n N --r R --w W]
 
   --room R      the ring to join (as in a tab's ?room=)
   --signal URL  the signaling server's WebSocket URL
   --data DIR    where data and the node id live (default .dynamo/<room>); one process per directory
+  --secret S    the room's secret (README, "Trust model"); better DYNAMO_SECRET=S in the environment,
+                which stays out of ps. A DIR serves one secret.
   --id ID       pin the node id (default: the one kept in DIR, else a fresh one)
   --n, --r, --w replication and quorum sizes (defaults 3, 2, 2; must match the ring's)
   --help        this text
 `;
 
 /** What the command line asks for, or the reason it cannot be run (exit code 2). */
-export function parseCommandLine(argv: string[]): { help: true } | { help: false; options: Parameters<typeof startNode>[0] } {
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined> = {}): { help: true } | { help: false; options: Parameters<typeof startNode>[0] } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -25,6 +27,7 @@ export function parseCommandLine(argv: string[]): { help: true } | { help: false
       signal: { type: 'string' },
       data: { type: 'string' },
       id: { type: 'string' },
+      secret: { type: 'string' },
       n: { type: 'string' },
       r: { type: 'string' },
       w: { type: 'string' },
@@ -40,16 +43,15 @@ export function parseCommandLine(argv: string[]): { help: true } | { help: false
     if (!/^\d+$/.test(v)) throw new Error(`--${flag} must be a whole number, got ${JSON.stringify(v)}`);
     return Number(v);
   };
-  return {
-    help: false,
-    options: { room: values.room, signalingUrl: values.signal, dataDir: values.data, nodeId: values.id, n: num('n'), r: num('r'), w: num('w') },
-  };
+  const secret = values.secret ?? (env.DYNAMO_SECRET || undefined);
+  const options = { room: values.room, signalingUrl: values.signal, dataDir: values.data, nodeId: values.id, n: num('n'), r: num('r'), w: num('w') };
+  return { help: false, options: secret === undefined ? options : { ...options, secret } };
 }
 
 async function main(): Promise<void> {
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseCommandLine(process.argv.slice(2));
+    parsed = parseCommandLine(process.argv.slice(2), process.env);
   } catch (err) {
     process.stderr.write(`dynamo-node: ${(err as Error).message}\n\n${USAGE}`);
     process.exit(2);
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
     process.stderr.write(`dynamo-node: ${(err as Error).name === 'Error' ? '' : `${(err as Error).name}: `}${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`dynamo-node ${node.id} serving room ${parsed.options.room}\n`);
+  process.stdout.write(`dynamo-node ${node.id} serving room ${parsed.options.room}${node.room.protected ? ' (protected)' : ''}\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);

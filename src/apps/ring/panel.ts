@@ -6,6 +6,7 @@ import { clockTime, coalesce, h } from '../shared/dom';
 import { BadFrames, showBadFrames } from './bad-frames';
 import { lastAntiEntropy, renderCounters } from './counters';
 import { renderMembers, renderPref } from './lists';
+import { roomBadge } from './room-badge';
 import { ringModel, type RingModel } from './model';
 import { drawRing } from './ring-view';
 
@@ -98,6 +99,7 @@ function layout(root: HTMLElement, node: DynamoNode, compact: boolean, key: stri
   );
   root.replaceChildren(
     h('div', { class: 'panel-head' }, h('h2', {}, compact ? 'Ring' : 'Ring console'), h('span', { class: 'self' }, 'this tab: ', h('code', {}, node.id))),
+    roomBadge(node),
     h('div', { class: 'panel-grid' }, el.ringBox, side),
     el.lastRepair,
     countersBlock,

@@ -3,6 +3,7 @@
 
 import { optionsFromUrl, startNode, type DynamoNode } from '../../runtime';
 import { coalesce } from './dom';
+import { secretOf } from './invite';
 
 declare global {
   interface Window {
@@ -16,6 +17,9 @@ export async function boot(status: HTMLElement): Promise<DynamoNode | undefined>
   try {
     const node = await startNode(optionsFromUrl(location));
     window.dynamo = node;
+    // Another secret is another room: start over in it rather than keep serving this one.
+    const secret = secretOf(location.hash);
+    addEventListener('hashchange', () => secretOf(location.hash) !== secret && location.reload());
     // Closing the tab says goodbye on every link, so peers mark it down at once.
     addEventListener('pagehide', () => void node.stop());
     // Deferred: listeners may run while the transport is still applying the change that fired
@@ -32,10 +36,15 @@ export async function boot(status: HTMLElement): Promise<DynamoNode | undefined>
   }
 }
 
-/** Links between the pages keep ?room=&n=&r=&w=: without them the other page would join another ring. */
+/**
+ * Links between the pages keep ?room=&n=&r=&w= and the #secret= fragment: without them the other page
+ * would join another ring.
+ */
 function keepQueryInLinks(): void {
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
-    if (a.origin === location.origin) a.search = location.search;
+    if (a.origin !== location.origin) continue;
+    a.search = location.search;
+    a.hash = location.hash;
   }
 }
 
@@ -45,7 +54,7 @@ function renderStatus(el: HTMLElement, node: DynamoNode): void {
   const { n } = node.options;
   el.replaceChildren(
     text('strong', node.id),
-    document.createTextNode(` · room ${node.options.room} · `),
+    document.createTextNode(` · room ${node.room.name}${node.room.protected ? ' (protected)' : ''} · `),
     text('span', `connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}`, 'peer-count'),
   );
   if (members < n) {

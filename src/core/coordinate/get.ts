@@ -40,6 +40,8 @@ export class GetCoordinator {
     const need = required(r, d.placement.walk(key).length);
     const plan = d.placement.targets(key, need);
     const collector = new Collector<SiblingSet | undefined>(need, plan.length, d.clock, timeoutMs, 'get');
+    // One message object for every target: Requests serializes it once.
+    const msg = { type: 'get' as const, key };
     for (const t of plan) {
       if (t.node === d.self) {
         d.local.view(key).then((s) => collector.ok(d.self, s), () => collector.failed());
@@ -47,7 +49,7 @@ export class GetCoordinator {
       }
       d.requests.send(
         t.node,
-        { type: 'get', key },
+        msg,
         (reply) => {
           const set = reply.type === 'get-reply' ? parseSet(reply.set) : null;
           if (set === null) collector.failed();

@@ -71,20 +71,22 @@ export class Minter {
   private async mintOnce(key: string, write: Write, ctx: Context, where: Where): Promise<Minted> {
     const d = this.deps;
     const actor = d.actor();
-    const put = (current: SiblingSet): Minted => {
-      // A context naming dots of this actor that this node does not hold: it lost them (a wiped
-      // store) or the context is forged. Minting on would reissue or skip dots; a new actor is safe.
-      if (vclock.counter(ctx.clock, actor) > vclock.counter(current.clock, actor)) throw new NeedsNewActor(`names dots of ${actor} it never minted`);
-      return d.versioning.put(current, { coordinator: actor, context: ctx, now: d.clock.now(), ...write });
-    };
-    if (!where.replica) return d.replica.exclusive(key, () => this.asFallback(key, where.hintsFor, put));
+    if (!where.replica) return d.replica.exclusive(key, () => this.asFallback(key, where.hintsFor, write, ctx, actor));
     let made: Minted | undefined;
     const before = d.minted.has(key) ? await d.minted.get(key) : undefined;
     const extra = before ? [...d.hints.forKey(key), before] : d.hints.forKey(key);
-    await d.replica.update(key, (current) => (made = put(mergeAll(current, extra, d.versioning))).set);
+    await d.replica.update(key, (current) => (made = this.put(mergeAll(current, extra, d.versioning), write, ctx, actor)).set);
     const minted = made as Minted;
     for (const owner of where.hintsFor) await d.hints.add(owner, key, minted.set);
     return minted;
+  }
+
+  /** The new version on `current` (a method, not a closure per write: mints are on the hot path). */
+  private put(current: SiblingSet, write: Write, ctx: Context, actor: string): Minted {
+    // A context naming dots of this actor that this node does not hold: it lost them (a wiped
+    // store) or the context is forged. Minting on would reissue or skip dots; a new actor is safe.
+    if (vclock.counter(ctx.clock, actor) > vclock.counter(current.clock, actor)) throw new NeedsNewActor(`names dots of ${actor} it never minted`);
+    return this.deps.versioning.put(current, { coordinator: actor, context: ctx, now: this.deps.clock.now(), ...write });
   }
 
   /**
@@ -92,10 +94,10 @@ export class Minter {
    * before (its hints are deleted once handed off), keeps the result as hints for the primaries, and
    * records it as minted. The caller holds the key's lock.
    */
-  private async asFallback(key: string, hintsFor: readonly NodeId[], put: (s: SiblingSet) => Minted): Promise<Minted> {
+  private async asFallback(key: string, hintsFor: readonly NodeId[], write: Write, ctx: Context, actor: string): Promise<Minted> {
     const d = this.deps;
     const before = (await d.minted.get(key)) ?? versions.empty();
-    const made = put(d.versioning.merge(await d.local.view(key), before));
+    const made = this.put(d.versioning.merge(await d.local.view(key), before), write, ctx, actor);
     await d.minted.record(key, made.set);
     for (const owner of hintsFor) await d.hints.add(owner, key, made.set);
     return made;

@@ -97,20 +97,24 @@ export class PutCoordinator {
   async put(key: string, write: Write, ctx: Context, w: W, timeoutMs: number): Promise<PutResult> {
     const d = this.deps;
     const deadline = d.clock.now() + timeoutMs;
-    const left = () => Math.max(1, deadline - d.clock.now());
     const candidates = d.placement.coordinators(key);
     for (let i = 0; i < candidates.length; i++) {
       const target = candidates[i] as NodeId;
       try {
-        if (target === d.self) return await this.coordinate(key, write, ctx, w, left());
-        const result = await this.forward(target, key, write, ctx, w, left());
+        if (target === d.self) return await this.coordinate(key, write, ctx, w, this.left(deadline));
+        const result = await this.forward(target, key, write, ctx, w, this.left(deadline));
         d.forwarded(key);
         return result;
       } catch (err) {
         if (!(err instanceof StorageFullError) || i + 1 >= candidates.length) throw err;
       }
     }
-    return this.coordinate(key, write, ctx, w, left());
+    return this.coordinate(key, write, ctx, w, this.left(deadline));
+  }
+
+  /** What is left of a deadline, at least 1 ms. */
+  private left(deadline: number): number {
+    return Math.max(1, deadline - this.deps.clock.now());
   }
 
   async onForwarded(from: NodeId, msg: FwdPut): Promise<FwdReply | undefined> {

@@ -10,7 +10,8 @@ export type HandoffMessage =
    * the two agree on the ring.
    */
   | { type: 'handoff'; id: number; sets: KeySet[]; digest?: string }
-  | { type: 'handoff-ack'; id: number };
+  /** `refused`: keys whose sets could not be merged here (refusals.ts); the rest were stored. */
+  | { type: 'handoff-ack'; id: number; refused?: string[] };
 
 /** Sets in one handoff: shipments carry at most SHIPMENT_KEYS (100); more is a peer's bug. */
 const MAX_HANDOFF_SETS = 1000;
@@ -21,5 +22,5 @@ export const handoffValidators: Validators<HandoffMessage> = {
     m.sets.length <= MAX_HANDOFF_SETS &&
     m.sets.every((s) => isObject(s) && isKey(s.key) && isObject(s.set)) &&
     (m.digest === undefined || isDigest(m.digest)),
-  'handoff-ack': () => true,
+  'handoff-ack': (m) => m.refused === undefined || (Array.isArray(m.refused) && m.refused.length <= MAX_HANDOFF_SETS && m.refused.every(isKey)),
 };

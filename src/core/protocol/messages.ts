@@ -2,9 +2,11 @@
 // the door every frame passes: decode, which checks the frame and validates the message by its type.
 //
 // Why validate everything: a peer is another tab running possibly older or buggy code, so a bad
-// message must be counted and dropped at the door, never thrown through the node. Sibling sets
+// message must be counted and dropped at the door, never thrown through the node. A frame nested or
+// packed beyond any legal message is refused before it is parsed (json-guard.ts). Sibling sets
 // inside messages are checked only for shape here; versions.fromJson checks them in depth.
 
+import { guardJson } from './json-guard';
 import { aaeValidators, type AaeMessage } from './antientropy';
 import { gossipValidators, type GossipMessage } from './gossip';
 import { handoffValidators, type HandoffMessage } from './handoff';
@@ -19,7 +21,12 @@ export type MessageType = Message['type'];
 export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string };
 
 /** Values are at most 1 MiB serialized; a set carries a few siblings; leave room for several. */
-export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+/**
+ * The largest legal message is one stored set at the merge bound (versions.MAX_MERGED_CHARS, 8 Mi of
+ * values) with its clock and siblings (~0.2 Mi at most); more is only cost (a 16 Mi frame took ~100 ms
+ * to checksum and parse here).
+ */
+export const MAX_MESSAGE_CHARS = 10 * 1024 * 1024;
 
 const validators: Validators<Message> = {
   ...requestValidators,
@@ -42,12 +49,17 @@ export function encode(msg: Message): string {
  * any one character always changes the sum.
  */
 export function seal(json: string): string {
-  return checksum(json).toString(16).padStart(8, '0') + json;
+  return sealed(checksum(json), json);
 }
 
-function checksum(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+/** The frame of `json` whose checksum is known already (requests.ts sums a shared prefix once). */
+export function sealed(sum: number, json: string): string {
+  return sum.toString(16).padStart(8, '0') + json;
+}
+
+/** FNV-1a over s[from, to), continuing from `h`: the sum of a text made of parts is the parts' sums chained. */
+export function checksum(s: string, h = 0x811c9dc5, from = 0, to = s.length): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
 }
 
@@ -59,6 +71,8 @@ export function decode(raw: string, maxChars = MAX_MESSAGE_CHARS): Decoded {
   const sum = raw.slice(0, 8);
   const json = raw.slice(8);
   if (!HEX8.test(sum) || parseInt(sum, 16) !== checksum(json)) return { ok: false, reason: 'bad-checksum' };
+  const costly = guardJson(json);
+  if (costly !== undefined) return { ok: false, reason: costly };
   let m: unknown;
   try {
     m = JSON.parse(json);
