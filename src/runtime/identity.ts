@@ -30,3 +30,20 @@ export function chooseNodeId(room: string, explicit: string | undefined, store: 
 export function keepNodeId(room: string, id: string, store: KeyValue | undefined): void {
   store?.setItem(slot(room), id);
 }
+
+/**
+ * The browser profile's zone: one id kept in localStorage, which every tab of a profile shares (and a
+ * tab's sessionStorage does not), so the tabs of one browser count as one failure domain.
+ */
+export function profileZone(store: KeyValue | undefined): string | undefined {
+  if (!store) return undefined;
+  try {
+    const kept = store.getItem('dynamo:zone');
+    if (kept) return kept;
+    const fresh = `browser-${freshNodeId().slice(2)}`;
+    store.setItem('dynamo:zone', fresh);
+    return fresh;
+  } catch {
+    return undefined; // storage refused (private mode, quota): a zone of its own
+  }
+}

@@ -3,6 +3,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { idbName, openIdbStorage } from '../adapters/idb/storage';
 import type { PeerLike } from '../adapters/webrtc/transport';
+import { profileZone } from './identity';
 import { createNode, type DynamoNode } from './node';
 import type { StartOptions } from './options';
 
@@ -15,6 +16,7 @@ export async function startNode(options: StartOptions): Promise<DynamoNode> {
     createPeer: (opts) => new SimplePeer(opts) as unknown as PeerLike,
     idStore: typeof sessionStorage === 'undefined' ? undefined : sessionStorage,
     openStorage: (room, nodeId) => openIdbStorage(idbName(room, nodeId)),
+    defaultZone: () => profileZone(typeof localStorage === 'undefined' ? undefined : localStorage),
   });
   if (typeof document !== 'undefined') {
     // Peers give a hidden tab more time before calling it down (see core/liveness.ts).

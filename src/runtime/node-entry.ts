@@ -3,6 +3,7 @@
 // that keeps the data and the node id across restarts (DESIGN.md, "Node replica").
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
@@ -40,6 +41,8 @@ export async function startNode(options: NodeStartOptions): Promise<DynamoNode> 
         identity.checkRoomId(roomId);
         return storage;
       },
+      defaultZone: () => hostname(),
+      kind: 'replica',
     });
   } catch (err) {
     await storage.close();

@@ -46,6 +46,10 @@ export interface RuntimeEnv {
    * (RoomInfo.id): for a protected room the derived one, so the same name under two secrets never shares data.
    */
   openStorage(room: string, nodeId: NodeId): Promise<Storage>;
+  /** The zone when the options name none: the browser profile in a tab, the host name in Node. */
+  defaultZone?(): string | undefined;
+  /** What this node runs as. Default 'tab'. */
+  kind?: 'tab' | 'replica';
 }
 
 /** Which room a node is in. */
@@ -113,7 +117,7 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },
     // LWW only as the partition suite's negative control (options.ts).
-    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs, tombstoneGraceMs: opts.tombstoneGraceMs, versioning: opts.versioning === 'lww' ? LWW : DVV },
+    { n: opts.n, r: opts.r, w: opts.w, autoRemoveAfterMs: opts.autoRemoveAfterMs, tombstoneGraceMs: opts.tombstoneGraceMs, versioning: opts.versioning === 'lww' ? LWW : DVV, zone: opts.zone ?? env.defaultZone?.(), kind: env.kind ?? 'tab' },
   );
   await learnRing(core, signaling, opts.joinWaitMs);
   return new RuntimeNode(opts, room, core, webrtc, transport);

@@ -20,6 +20,11 @@ export interface StartOptions {
    * room and secret instead of either (README, "Trust model"). Without it the room is open.
    */
   secret?: string;
+  /**
+   * This node's failure domain: a key's N replicas span as many zones as the ring has. Default: the
+   * browser profile in a tab (its tabs share it), the host name in a Node replica.
+   */
+  zone?: string;
   /** Remove a member down this long (ms); 0 never. Default 10 minutes. */
   autoRemoveAfterMs?: number;
   /** How long a new tab waits at start to hear the ring from a peer. Default 3 s. */
@@ -38,7 +43,7 @@ export interface StartOptions {
 }
 
 /** The options in force. The secret is not kept here (apps and consoles read these); `protected` says whether there is one. */
-export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId' | 'secret'>> & { nodeId?: string; protected: boolean };
+export type ResolvedOptions = Required<Omit<StartOptions, 'nodeId' | 'secret' | 'zone'>> & { nodeId?: string; zone?: string; protected: boolean };
 
 export function resolveOptions(o: StartOptions): ResolvedOptions {
   const n = o.n ?? 3;
@@ -65,12 +70,15 @@ export function resolveOptions(o: StartOptions): ResolvedOptions {
   if (secret !== undefined && (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_CHARS)) {
     throw new ValidationError(`secret must be a string of 1-${MAX_SECRET_CHARS} characters`);
   }
-  const base = { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, n, r, w, iceServers: o.iceServers ?? [] };
+  if (o.zone !== undefined && (typeof o.zone !== 'string' || o.zone.length === 0 || o.zone.length > 64)) {
+    throw new ValidationError(`zone must be a string of 1-64 characters, got ${JSON.stringify(o.zone)}`);
+  }
+  const base = { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, zone: o.zone, n, r, w, iceServers: o.iceServers ?? [] };
   return { ...base, autoRemoveAfterMs, joinWaitMs, tombstoneGraceMs, versioning, protected: secret !== undefined };
 }
 
 /**
- * Options for an app page: `?room=&node=&n=&r=&w=`, signaling on the page's own origin, the secret
+ * Options for an app page: `?room=&node=&zone=&n=&r=&w=`, signaling on the page's own origin, the secret
  * from `#secret=`. A secret in the query is refused: the query goes to the server with the page request.
  */
 export function optionsFromUrl(location: { search: string; host: string; protocol: string; hash?: string }): StartOptions {
@@ -83,6 +91,7 @@ export function optionsFromUrl(location: { search: string; host: string; protoco
     room: q.get('room') || 'demo',
     signalingUrl: q.get('signal') || `${ws}://${location.host}/signal`,
     nodeId: q.get('node') || undefined,
+    zone: q.get('zone') || undefined,
     n: num('n'),
     r: num('r'),
     w: num('w'),

@@ -2,7 +2,7 @@
 // in-process Node peer over real WebRTC; killed with SIGKILL it keeps every acknowledged write and its id.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type DynamoNode } from '../../src/runtime/node-entry';
@@ -76,10 +76,12 @@ describe('dynamo-node', () => {
   it('serves a ring, keeps acknowledged writes and its id across kill -9, refuses a second process on its directory, stops on SIGTERM', async () => {
     const room = `replica-${Date.now()}`;
     const data = fresh();
-    let replica = runReplica(['--room', room, '--signal', signal, '--data', data]);
+    let replica = runReplica(['--room', room, '--signal', signal, '--data', data, '--zone', 'rack-1']);
     const id = idOf(await replica.serving);
     const a: DynamoNode = await startNode({ room, signalingUrl: signal, dataDir: fresh() });
     await until(() => a.members().some((m) => m.id === id && m.status === 'up'), 'the replica as a member');
+    expect(a.members().find((m) => m.id === id)).toMatchObject({ kind: 'replica', zone: 'rack-1' });
+    expect(a.members().find((m) => m.id === a.id)).toMatchObject({ kind: 'replica', zone: hostname() });
     const written: string[] = [];
     for (let i = 0; i < 20; i++) {
       const res = await a.put(`k${i}`, { i }, undefined, { w: 2 });

@@ -5,13 +5,14 @@
 import { parseArgs } from 'node:util';
 import { startNode, type DynamoNode } from '../../runtime/node-entry';
 
-const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--data DIR] [--secret S] [--id ID] [--n N --r R --w W]
+const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--data DIR] [--secret S] [--zone Z] [--id ID] [--n N --r R --w W]
 
   --room R      the ring to join (as in a tab's ?room=)
   --signal URL  the signaling server's WebSocket URL
   --data DIR    where data and the node id live (default .dynamo/<room>); one process per directory
   --secret S    the room's secret (README, "Trust model"); better DYNAMO_SECRET=S in the environment,
                 which stays out of ps. A DIR serves one secret.
+  --zone Z      this replica's failure domain (default: the host name); a key's replicas span zones
   --id ID       pin the node id (default: the one kept in DIR, else a fresh one)
   --n, --r, --w replication and quorum sizes (defaults 3, 2, 2; must match the ring's)
   --help        this text
@@ -28,6 +29,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       data: { type: 'string' },
       id: { type: 'string' },
       secret: { type: 'string' },
+      zone: { type: 'string' },
       n: { type: 'string' },
       r: { type: 'string' },
       w: { type: 'string' },
@@ -44,7 +46,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     return Number(v);
   };
   const secret = values.secret ?? (env.DYNAMO_SECRET || undefined);
-  const options = { room: values.room, signalingUrl: values.signal, dataDir: values.data, nodeId: values.id, n: num('n'), r: num('r'), w: num('w') };
+  const options = { room: values.room, signalingUrl: values.signal, dataDir: values.data, nodeId: values.id, zone: values.zone, n: num('n'), r: num('r'), w: num('w') };
   return { help: false, options: secret === undefined ? options : { ...options, secret } };
 }
 

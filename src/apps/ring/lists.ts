@@ -17,9 +17,16 @@ function memberItem(node: DynamoNode, m: RingModel, mem: MemberView, isCut: bool
   const self = mem.id === node.id;
   return h(
     'li',
-    { 'data-member': mem.id, 'data-status': mem.status, class: self ? 'is-self' : undefined },
+    { 'data-member': mem.id, 'data-status': mem.status, 'data-kind': mem.kind ?? 'tab', 'data-zone': mem.zone ?? mem.id, class: self ? 'is-self' : undefined },
     h('span', { class: 'swatch', style: `--swatch:${m.color.get(mem.id)}` }),
-    h('span', { class: 'member-id' }, mem.id, self ? h('small', {}, ' this tab') : null),
+    h(
+      'span',
+      { class: 'member-id' },
+      mem.id,
+      self ? h('small', {}, mem.kind === 'replica' ? ' this node' : ' this tab') : null,
+      mem.kind === 'replica' ? h('span', { class: 'pill replica', title: 'an always-on Node replica (dynamo-node)' }, 'replica') : null,
+      mem.zone && mem.zone !== mem.id ? h('span', { class: 'zone', title: 'zone: its failure domain' }, mem.zone) : null,
+    ),
     h('span', { class: `pill ${mem.status}` }, mem.status),
     h('span', { class: 'parts', title: 'partitions owned' }, `${mem.tokens.length} ${mem.tokens.length === 1 ? 'partition' : 'partitions'}`),
     self ? h('span', { class: 'spacer' }) : isolateButton(node, mem.id, isCut, changed),

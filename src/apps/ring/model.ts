@@ -4,6 +4,9 @@ export interface MemberView {
   id: string;
   status: string;
   tokens: number[];
+  /** Its failure domain (its own id when it named none) and whether it is a tab or a Node replica. */
+  zone?: string;
+  kind?: string;
 }
 
 export interface RingModel {
