@@ -21,7 +21,7 @@ import type { Change } from './protocol/membership';
 import { decode, encode } from './protocol/messages';
 import type { Ring } from './protocol/ring';
 import type { KeySet } from './protocol/wire';
-import { partitionsOf, sameOwners } from './ring';
+import { partitionsOf } from './ring';
 import { seedEntries } from './seed';
 import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from './validate';
 import * as versions from './versions';
@@ -43,9 +43,6 @@ export class DynamoCore {
   private readonly counters = new Counters();
   private readonly listeners: Record<NodeEvent, Listeners<[string?]>> = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
   private readonly unsubscribe: Unsubscribe[] = [];
-  /** The ring the last transfer planning saw; a different one means partitions changed hands. */
-  private ring: Ring | undefined;
-  private zones: ReadonlyMap<NodeId, string> | undefined;
   private closed = false;
   private leaving = false;
 
@@ -77,7 +74,7 @@ export class DynamoCore {
       membership.view.propose('join', deps.id, deps.id, joinAttributes(full));
       await membership.save();
     }
-    node.ring = membership.view.ring;
+    node.parts.transfers.seen(membership.view.ring, membership.view.zones());
     // Keys left here by an earlier life on partitions this node no longer replicates move on now.
     node.parts.transfers.queueAll();
     node.attach();
@@ -302,15 +299,7 @@ export class DynamoCore {
       return;
     }
     const next = this.view.ring;
-    const prev = this.ring;
-    const zones = this.view.zones();
-    if (next && !sameOwners(prev, next)) {
-      this.ring = next;
-      this.counters.ringChanges++;
-      this.parts.transfers.ringChanged(prev, next);
-      void this.parts.transfers.run();
-    } else if (zones !== this.zones) this.parts.transfers.relocate(); // same owners, but keys moved zones
-    this.zones = zones;
+    if (next && this.parts.transfers.layout(next, this.view.zones())) this.counters.ringChanges++;
     this.listeners.members.emit();
   }
 

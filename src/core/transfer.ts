@@ -5,7 +5,9 @@
 //   new Transfers(deps)
 //   .ringChanged(prev, next)     queue the partitions whose keys must move
 //   .queueAll()                  queue every partition this node is not a replica of (start, leave)
-//   .relocate()                  queueAll and run: zones changed, the ring did not
+//   .seen(ring, zones)           what the node starts from (no move planned for it)
+//   .layout(ring, zones)         the view changed: plan for a new ring, or for moved zones (queueAll),
+//                                and run; true when the ring's owners changed
 //   .noteWrite(partition)        a key was stored here: queue its partition if this node does not
 //                                replicate it (a late hint, a read repair or push from a stale view)
 //   .run(): Promise<void>        work through the queue; one run at a time
@@ -40,6 +42,7 @@ import type { Refusals } from './refusals';
 import type { ReplicaStore } from './replica';
 import type { Placement } from './placement';
 import type { Ring } from './protocol/ring';
+import { sameOwners } from './ring';
 import { Shipper, type SendShipment, type ShipmentLimits } from './shipping';
 import * as versions from './versions';
 
@@ -79,6 +82,9 @@ export class Transfers {
   /** This run's move to a new actor epoch, once a key minted under the old one is about to go. */
   private epochMove: Promise<void> | undefined;
   private counts = { moved: 0, copied: 0 };
+  /** The ring and zones the last planning saw; a different ring means partitions changed hands. */
+  private planned: Ring | undefined;
+  private plannedZones: ReadonlyMap<NodeId, string> | undefined;
 
   private readonly shipper: Shipper;
 
@@ -110,10 +116,22 @@ export class Transfers {
     }
   }
 
-  /** Placement moved keys without a ring change (a member changed zones): evacuate what is no longer ours. */
-  relocate(): void {
-    this.queueAll();
+  seen(ring: Ring | undefined, zones: ReadonlyMap<NodeId, string>): void {
+    this.planned = ring;
+    this.plannedZones = zones;
+  }
+
+  layout(next: Ring, zones: ReadonlyMap<NodeId, string>): boolean {
+    const prev = this.planned;
+    const ringMoved = !sameOwners(prev, next);
+    const zonesMoved = zones !== this.plannedZones;
+    this.seen(next, zones);
+    // Other zones over the same owners still move keys (placement.ts spreads over zones).
+    if (ringMoved) this.ringChanged(prev, next);
+    else if (zonesMoved) this.queueAll();
+    else return false;
     void this.run();
+    return ringMoved;
   }
 
   noteWrite(partition: number): void {
