@@ -2,9 +2,10 @@
 // that turns the ring and peer liveness into where a key's replicas live.
 //
 // Public API
-//   new Placement({ self, n, ring, health })
-//   .walk(key)                     every member clockwise from the key's partition: N primaries, then
-//                                  the fallbacks in the order a sloppy quorum tries them
+//   new Placement({ self, n, ring, health, zones? })
+//   .walk(key)                     every member, from the key's partition clockwise and spread over
+//                                  zones: N primaries, then the fallbacks in the order a sloppy quorum
+//                                  tries them
 //   .primaries(p, ring?)           partition p's N replicas (in `ring`, default the current one)
 //   .replicates(p, node?, ring?)   is `node` (default this node) one of p's N replicas
 //   .coordinators(key)             who may coordinate a write, in order: this node if it is a
