@@ -116,16 +116,8 @@ export class AntiEntropy {
 
   start(): void {
     this.stopped = false;
-    this.buildThenSweep();
-  }
-
-  private buildThenSweep(): void {
-    this.build().then(
-      () => this.schedule(0),
-      () => {
-        if (!this.stopped) this.cancel = this.deps.clock.setTimer(BUILD_RETRY_MS, () => !this.stopped && this.buildThenSweep());
-      },
-    );
+    // build() never rejects: scan() retries a failed read, and a record that does not parse is skipped.
+    void this.build().then(() => this.schedule(0));
   }
 
   stop(): void {
@@ -227,7 +219,6 @@ export class AntiEntropy {
   private async build(): Promise<void> {
     let budget = BUILD_KEYS_PER_TICK;
     for (let p = 0; p < this.deps.q && !this.stopped; p++) {
-      if (this.ready.has(p)) continue; // built before a failed read interrupted an earlier attempt
       let after: string | undefined;
       do {
         const page = await this.scan(p, after);
