@@ -91,6 +91,8 @@ function sectionRunner(env: Env, quick: boolean, only: string | undefined): Runn
 interface Floors {
   /** Data channel round trip plus an IndexedDB put (default durability), p50 ms. */
   floorMs: number;
+  /** Data channel round trip alone, p50 ms: a forwarded put's floor has two. */
+  rttMs: number;
   /** IndexedDB records/s with group commit (default durability). */
   groupCommit: number;
 }
@@ -113,17 +115,21 @@ async function floorSections({ env, quick, run, T }: Runner): Promise<Floors> {
     T(120, 400),
     (out) => idbPuts(env, out, quick ? 300 : 2000, batch),
   );
-  return { floorMs: named(rtt, RTT) + named(idb, idbName('default')), groupCommit: named(idb, batchName('default')) };
+  return { floorMs: named(rtt, RTT) + named(idb, idbName('default')), rttMs: named(rtt, RTT), groupCommit: named(idb, batchName('default')) };
 }
 
-async function quorumSection({ env, quick, run, T }: Runner, { floorMs, groupCommit }: Floors): Promise<void> {
+async function quorumSection({ env, quick, run, T }: Runner, { floorMs, rttMs, groupCommit }: Floors): Promise<void> {
   const seconds = quick ? 5 : 15;
   const load = `${TABS} tabs × ${OUTSTANDING} outstanding`;
   await run(
     'quorum latency and throughput',
     [
       ['put, 5 tabs, N=3 W=2, concurrency 1', 'ms'],
+      [PUT_SELF, 'ms'],
+      [PUT_FWD, 'ms'],
+      ...PUT_PHASES.map((p): Expect => [phaseName(p), 'ms']),
       ['get, 5 tabs, N=3 R=2, concurrency 1', 'ms'],
+      ...GET_PHASES.map((p): Expect => [phaseName(p), 'ms']),
       [`put, ${load}, N=3 W=2`, 'ms'],
       [`throughput: acknowledged puts/s, ${load}, ${seconds} s`, 'puts/s'],
       [`get, ${load}, N=3 R=2`, 'ms'],
@@ -132,7 +138,7 @@ async function quorumSection({ env, quick, run, T }: Runner, { floorMs, groupCom
     T(180, 600),
     async (out) => {
       const pages = await ringOf(env, 'bench-quorum', TABS, '&n=3&r=2&w=2');
-      await quorumLatency(pages, out, quick ? 300 : 2000, floorMs);
+      await quorumLatency(pages, out, quick ? 300 : 2000, floorMs, rttMs);
       await loadedQuorum(env, pages, out, { seconds, warmS: quick ? 1 : 2, floorMs, groupCommit, load });
     },
   );
@@ -339,25 +345,76 @@ async function idbPuts(env: Env, out: Row[], rounds: number, batch: number): Pro
 }
 
 /** The store: N=3 R=2 W=2 over 5 tabs, one request at a time from one tab. */
-async function quorumLatency(pages: Page[], out: Row[], rounds: number, floorMs: number): Promise<void> {
-  const r = await (pages[0] as Page).evaluate(async (rounds) => {
+const PUT_SELF = 'put, concurrency 1, coordinated by the tab itself';
+const PUT_FWD = 'put, concurrency 1, forwarded to a primary';
+const PUT_PHASES = ['put.forward', 'put.mint', 'put.quorum', 'put.replica-rtt', 'serve.put'] as const;
+const GET_PHASES = ['get.local', 'get.quorum', 'serve.get'] as const;
+type PhaseKey = (typeof PUT_PHASES)[number] | (typeof GET_PHASES)[number];
+const phaseName = (p: PhaseKey) => `  phase ${p} (concurrency 1)`;
+const PHASE_NOTES: Record<PhaseKey, string> = {
+  'put.forward': 'a forwarded put, send to answer (includes the coordinator\'s phases)',
+  'put.mint': "coordinator's read + merge + durable write of the new version",
+  'put.quorum': 'from the end of the mint until W acks',
+  'put.replica-rtt': 'one replica, send to ack (includes its serve.put)',
+  'serve.put': 'a replica storing a received version',
+  'get.local': "the coordinator's own read",
+  'get.quorum': 'from sending until R answers',
+  'serve.get': 'a replica reading a key for a peer',
+};
+
+/**
+ * Concurrency 1 from tab 1: puts (split by whether the tab coordinates them itself or forwards
+ * them), then gets; after each, the per-phase breakdown every tab logged (stats().phasesMs).
+ */
+async function quorumLatency(pages: Page[], out: Row[], rounds: number, floorMs: number, rttMs: number): Promise<void> {
+  const tab = pages[0] as Page;
+  const puts = await tab.evaluate(async (rounds) => {
     const d = window.dynamo!;
-    const put: number[] = [];
-    const get: number[] = [];
+    const all: number[] = [];
+    const self: number[] = [];
+    const fwd: number[] = [];
     for (let i = 0; i < rounds; i++) {
+      const key = `bench-${i}`;
+      const primary = d.preferenceList(key).slice(0, d.options.n).includes(d.id);
       const t0 = performance.now();
-      await d.put(`bench-${i}`, { i, pad: 'x'.repeat(100) });
-      put.push(performance.now() - t0);
+      await d.put(key, { i, pad: 'x'.repeat(100) });
+      const ms = performance.now() - t0;
+      all.push(ms);
+      (primary ? self : fwd).push(ms);
     }
+    return { all, self, fwd };
+  }, rounds);
+  const putPhases = await phasesOf(pages, PUT_PHASES);
+  const gets = await tab.evaluate(async (rounds) => {
+    const d = window.dynamo!;
+    const get: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const t0 = performance.now();
       await d.get(`bench-${i}`);
       get.push(performance.now() - t0);
     }
-    return { put, get };
+    return get;
   }, rounds);
-  out.push(withFloor(summarize('put, 5 tabs, N=3 W=2, concurrency 1', r.put), floorMs, FLOOR));
-  out.push(withFloor(summarize('get, 5 tabs, N=3 R=2, concurrency 1', r.get), floorMs, FLOOR));
+  const getPhases = await phasesOf(pages, GET_PHASES);
+  const idbMs = floorMs - rttMs;
+  out.push(withFloor(summarize('put, 5 tabs, N=3 W=2, concurrency 1', puts.all), floorMs, FLOOR));
+  out.push(withFloor(summarize(PUT_SELF, puts.self), floorMs, FLOOR));
+  out.push(withFloor(summarize(PUT_FWD, puts.fwd), 2 * rttMs + idbMs, 'floor (2 RTT + IDB put)'));
+  out.push(...putPhases);
+  out.push(withFloor(summarize('get, 5 tabs, N=3 R=2, concurrency 1', gets), floorMs, FLOOR));
+  out.push(...getPhases);
+}
+
+/** Each phase as logged by the tab that logged it most often (percentiles of different tabs do not merge). */
+async function phasesOf(pages: Page[], phases: readonly PhaseKey[]): Promise<Row[]> {
+  const all = await Promise.all(pages.map((p) => p.evaluate(() => window.dynamo!.stats().phasesMs)));
+  return phases.map((phase) => {
+    let best = 0;
+    for (let i = 1; i < all.length; i++) if (all[i]![phase].count > all[best]![phase].count) best = i;
+    const s = all[best]![phase];
+    const tabs = all.filter((x) => x[phase].count > 0).length;
+    return { name: phaseName(phase), unit: 'ms', n: s.count, p50: s.p50, p99: s.p99, p999: s.p999, note: `${PHASE_NOTES[phase]}; tab ${best + 1} of the ${tabs} that logged it` };
+  });
 }
 
 interface DriveArgs {
@@ -395,6 +452,7 @@ async function loadedQuorum(
     const args = { op, startAt, warmMs: o.warmS * 1000, durMs: o.seconds * 1000, outstanding: OUTSTANDING, written };
     const meter = await cpuMeter(env);
     const frames0 = await framing(pages[1]!);
+    const drops0 = await ringDrops(pages);
     const profiler = await profileTab(env, pages[1]!);
     const results = await withTimeout(
       Promise.all(pages.map((p, tab) => p.evaluate(drive, { ...args, tab }))),
@@ -410,7 +468,8 @@ async function loadedQuorum(
     const acked = results.reduce((a, r) => a + r.acked, 0);
     const errors = results.reduce((a, r) => a + r.errors, 0);
     const firstError = results.find((r) => r.firstError)?.firstError;
-    const errNote = errors > 0 ? `${errors} errors (${firstError})` : '0 errors';
+    const dropNote = dropsSince(drops0, await ringDrops(pages));
+    const errNote = `${errors > 0 ? `${errors} errors (${firstError})` : '0 errors'}; ${dropNote}`;
     const rate = acked / o.seconds;
     const w = op === 'put' ? 'W' : 'R';
     out.push(withFloor(summarize(`${op}, ${o.load}, N=3 ${w}=2`, lat, 'ms', errNote), o.floorMs, FLOOR));
@@ -426,6 +485,19 @@ async function loadedQuorum(
       ),
     );
   }
+}
+
+/** Peer messages the ring dropped so far, by reason (stats().messages.dropReasons summed over tabs). */
+async function ringDrops(pages: Page[]): Promise<Map<string, number>> {
+  const all = await Promise.all(pages.map((p) => p.evaluate(() => ({ ...window.dynamo!.stats().messages.dropReasons }))));
+  const sum = new Map<string, number>();
+  for (const reasons of all) for (const [r, n] of Object.entries(reasons)) sum.set(r, (sum.get(r) ?? 0) + n);
+  return sum;
+}
+
+function dropsSince(before: Map<string, number>, after: Map<string, number>): string {
+  const diff = [...after].map(([r, n]) => [r, n - (before.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
+  return diff.length === 0 ? 'no peer message dropped' : `peer messages dropped: ${diff.map(([r, n]) => `${r} ${n}`).join(', ')}`;
 }
 
 /** Messages and frames a tab has sent so far (frames include heartbeats). */

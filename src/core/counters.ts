@@ -2,9 +2,10 @@
 // dropped peer message by reason and by peer.
 //
 // Public API
-//   new Counters()
+//   new Counters(now?)                                         now: the clock reading phases use
 //   .requests .errors .hints .repairs .messages .ringChanges   plain counters, bumped by the node
 //   .latency.put / .latency.get                               LatencyLog (latency.ts)
+//   .phases                                                   per-phase latencies (phases.ts)
 //   .failed(err)                                              count a client request's typed error
 //   .drop(reason, peer?)                                      a peer message dropped unapplied
 //   .malformed(reason, peer)                                  one dropped because it failed the
@@ -19,6 +20,7 @@
 import type { NodeId } from '../ports/transport';
 import { QuorumError, StorageFullError, ValidationError } from './errors';
 import { LatencyLog } from './latency';
+import { Phases } from './phases';
 
 /** Peers tracked by name in dropsByPeer and malformedByPeer; the rest are summed under "other" (bounded memory). */
 const MAX_PEERS_TRACKED = 64;
@@ -32,6 +34,11 @@ export class Counters {
   readonly messages = { received: 0, dropped: 0, dropReasons: dict(), dropsByPeer: dict(), malformedByPeer: dict() };
   ringChanges = 0;
   readonly latency = { put: new LatencyLog(), get: new LatencyLog() };
+  readonly phases: Phases;
+
+  constructor(now: () => number = () => 0) {
+    this.phases = new Phases(now);
+  }
 
   failed(err: unknown): void {
     if (err instanceof QuorumError) this.errors.quorum++;
@@ -57,6 +64,7 @@ export class Counters {
       requests: { ...this.requests },
       errors: { ...this.errors },
       latencyMs: { put: this.latency.put.summary(), get: this.latency.get.summary() },
+      phasesMs: this.phases.summary(),
       repairs: { ...this.repairs },
       messages: { ...m, dropReasons: { ...m.dropReasons }, dropsByPeer: Object.assign(dict(), m.dropsByPeer), malformedByPeer: Object.assign(dict(), m.malformedByPeer) },
     };

@@ -62,17 +62,23 @@ export function dispatch(from: NodeId, msg: Message, ctx: DispatchContext): void
 /** A request that reads or writes storage, answered once that is done. */
 async function serve(from: NodeId, msg: Served, ctx: DispatchContext): Promise<void> {
   const { local, puts, gossip } = ctx.parts;
+  const { phases } = ctx.counters;
+  const started = phases.start();
   try {
     switch (msg.type) {
       case 'put':
         try {
           await local.apply(msg.key, versions.fromJson(msg.set), msg.hintFor, from);
+          phases.since('serve.put', started);
           return ctx.reply(from, { type: 'put-ack', id: msg.id, ok: true });
         } catch (err) {
           return ctx.reply(from, { type: 'put-ack', id: msg.id, ok: false, error: errorName(err) });
         }
-      case 'get':
-        return ctx.reply(from, { type: 'get-reply', id: msg.id, set: await local.viewJson(msg.key) });
+      case 'get': {
+        const set = await local.viewJson(msg.key);
+        phases.since('serve.get', started);
+        return ctx.reply(from, { type: 'get-reply', id: msg.id, set });
+      }
       case 'fwd-put': {
         const answer = await puts.onForwarded(from, msg);
         return answer ? ctx.reply(from, { ...answer, id: msg.id }) : ctx.counters.drop('duplicate-fwd-put', from);

@@ -93,6 +93,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
       counters.hints.stored++;
     },
     defaultTimeoutMs: config.timeoutMs,
+    phases: counters.phases,
     minted: (key, hints) => {
       counters.hints.stored += hints;
       hooks.emit('change', key);
@@ -109,6 +110,7 @@ function buildPaths(p: Parts, deps: NodeDeps, config: NodeConfig, counters: Coun
     requests: p.requests,
     local: p.local,
     versioning: config.versioning,
+    phases: counters.phases,
     repaired: (key) => {
       counters.repairs.read++;
       hooks.emit('repair', key);

@@ -7,6 +7,7 @@ import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport } from '../ports/transport';
 import type { AntiEntropyStats } from './antientropy';
 import type { LatencySummary } from './latency';
+import type { Phase } from './phases';
 import { DEFAULT_LIVENESS, type LivenessOptions } from './liveness';
 import type { ReaperStats } from './reaper';
 import { DVV, type Versioning } from './replica';
@@ -115,6 +116,8 @@ export interface NodeStats {
   requests: { put: number; get: number; delete: number; forwarded: number; degraded: number };
   errors: { quorum: number; validation: number; storage: number };
   latencyMs: { put: LatencySummary; get: LatencySummary };
+  /** Where requests spend their time, phase by phase (phases.ts): what the benchmark's breakdown reads. */
+  phasesMs: Record<Phase, LatencySummary>;
   hints: { pending: number; stored: number; delivered: number };
   repairs: { read: number };
   /** `refused`: changes in peers' gossip not taken in, over the per-message limits (gossip.ts). */

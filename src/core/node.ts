@@ -40,7 +40,7 @@ export class DynamoCore {
   private readonly parts: Parts;
   /** What peer messages are dispatched with (dispatch.ts), made once. */
   private readonly inbox: DispatchContext;
-  private readonly counters = new Counters();
+  private readonly counters: Counters;
   private readonly listeners: Record<NodeEvent, Listeners<[string?]>> = { members: new Listeners(), change: new Listeners(), repair: new Listeners() };
   private readonly unsubscribe: Unsubscribe[] = [];
   private closed = false;
@@ -56,6 +56,7 @@ export class DynamoCore {
     this.config = config;
     this.transport = deps.transport;
     this.clock = deps.clock;
+    this.counters = new Counters(deps.clock.precise?.bind(deps.clock) ?? (() => deps.clock.now()));
     this.parts = build(deps, config, this.counters, () => this.view, actor, this.hooks());
     const transport = this.parts.transport;
     const view = () => this.view;

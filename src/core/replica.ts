@@ -45,16 +45,21 @@ export class ReplicaStore {
     return rec ? versions.fromJson(rec.value) : undefined;
   }
 
-  /** Applies `fn` to the key's current set and stores the result durably before resolving. */
+  /**
+   * Applies `fn` to the key's current set and stores the result durably before resolving: one
+   * read-modify-write in the storage (Storage.update), where fn may run inside its transaction.
+   */
   update(key: string, fn: (current: SiblingSet) => SiblingSet): Promise<SiblingSet> {
     return this.serialized(key, async () => {
-      const current = (await this.read(key)) ?? versions.empty();
-      const next = fn(current);
-      if (next !== current) {
+      let next: SiblingSet | undefined;
+      await this.storage.update(key, partitionOf(key, this.q), (record) => {
+        const current = record ? versions.fromJson(record.value) : versions.empty();
+        next = fn(current);
+        if (next === current) return undefined;
         versions.checkStorable(next);
-        await this.storage.put({ key, partition: partitionOf(key, this.q), value: setToJson(next) });
-      }
-      return next;
+        return setToJson(next);
+      });
+      return next as SiblingSet;
     });
   }
 

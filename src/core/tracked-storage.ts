@@ -21,6 +21,11 @@ export function tracked(inner: Storage, q: number, onChange: KeyChange): Storage
       await inner.put(record);
       onChange(record.key, record.partition, record.value);
     },
+    async update(key, partition, fn) {
+      let written: Json | undefined;
+      await inner.update(key, partition, (current) => (written = fn(current)));
+      if (written !== undefined) onChange(key, partition, written);
+    },
     async putMany(records: KeyRecord[]) {
       await inner.putMany(records);
       for (const r of records) onChange(r.key, r.partition, r.value);

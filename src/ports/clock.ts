@@ -7,4 +7,9 @@ export interface Clock {
   now(): number;
   /** Runs `fn` once after `ms` milliseconds; the returned function cancels it. */
   setTimer(ms: number, fn: () => void): CancelTimer;
+  /**
+   * A sub-millisecond monotonic reading, for measuring phases only (stats().phasesMs): never stored,
+   * never sent to a peer. Without it, measurements use now().
+   */
+  precise?(): number;
 }

@@ -10,7 +10,7 @@
 // barrier sees every reaction, and a write is applied when it is called (nothing can be half-written
 // when a crash retires the handle).
 
-import { ClosedError, type Json, type KeyRecord, type ScanPage, type Storage } from './storage';
+import { ClosedError, updateByGetPut, type Json, type KeyRecord, type ScanPage, type Storage } from './storage';
 
 export class MapStorageBacking {
   readonly keys = new Map<string, KeyRecord>();
@@ -80,6 +80,10 @@ class MapStorage implements Storage {
   async put(record: KeyRecord): Promise<void> {
     this.check();
     this.backing.keys.set(record.key, copy(record));
+  }
+
+  update(key: string, partition: number, fn: (current: KeyRecord | undefined) => Json | undefined): Promise<void> {
+    return updateByGetPut(this, key, partition, fn);
   }
 
   async putMany(records: KeyRecord[]): Promise<void> {

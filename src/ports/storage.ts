@@ -26,6 +26,16 @@ export interface Storage {
   get(key: string): Promise<KeyRecord | undefined>;
   /** Writes one record atomically. */
   put(record: KeyRecord): Promise<void>;
+  /**
+   * Read-modify-write of one key: `fn` gets the record as stored (undefined if none) and returns the
+   * value to store, or undefined to store nothing. Durable when it resolves, like put. An error thrown
+   * by fn rejects this call only, with nothing written. fn sees every write that resolved before the
+   * call (not necessarily one still in flight): callers serialize the writes of one key (replica.ts
+   * does). An adapter may run fn inside its write transaction, so fn must be synchronous
+   * and quick. Why in the port: a replica write is a read and a write, and IndexedDB does both in one
+   * transaction (one round trip to the browser's storage process instead of two).
+   */
+  update(key: string, partition: number, fn: (current: KeyRecord | undefined) => Json | undefined): Promise<void>;
   /** Writes all records in one atomic batch. */
   putMany(records: KeyRecord[]): Promise<void>;
   delete(key: string): Promise<void>;
@@ -42,4 +52,15 @@ export interface Storage {
 
   /** Releases the store; later calls reject with ClosedError. Data stays. */
   close(): Promise<void>;
+}
+
+/** `update` for an adapter with no transaction to put it in: a get, then a put if fn asks for one. */
+export async function updateByGetPut(
+  storage: Pick<Storage, 'get' | 'put'>,
+  key: string,
+  partition: number,
+  fn: (current: KeyRecord | undefined) => Json | undefined,
+): Promise<void> {
+  const value = fn(await storage.get(key));
+  if (value !== undefined) await storage.put({ key, partition, value });
 }

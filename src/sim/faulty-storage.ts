@@ -30,7 +30,7 @@
 // Records are not copied on the way in: the write runs later than the call, and the core never
 // mutates a set it handed to storage (they are readonly), so the snapshot would only cost time.
 
-import type { Json, KeyRecord, ScanPage, Storage } from '../ports/storage';
+import { updateByGetPut, type Json, type KeyRecord, type ScanPage, type Storage } from '../ports/storage';
 import { ClosedError, StorageFullError } from '../ports/errors';
 import { MapStorageBacking } from '../ports/memory-storage';
 import type { VirtualClock } from './clock';
@@ -213,6 +213,11 @@ class FaultyStorage implements Storage {
 
   get(key: string): Promise<KeyRecord | undefined> {
     return this.read(() => this.inner.get(key));
+  }
+
+  /** A get and a put, each with its own faults (no transaction joins them on this disk). */
+  update(key: string, partition: number, fn: (current: KeyRecord | undefined) => Json | undefined): Promise<void> {
+    return updateByGetPut(this, key, partition, fn);
   }
 
   put(record: KeyRecord): Promise<void> {

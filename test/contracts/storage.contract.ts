@@ -124,6 +124,51 @@ export function storageContract(name: string, factory: () => Promise<StorageHarn
         }));
     });
 
+    describe('update (read-modify-write)', () => {
+      it('hands fn the stored record, or undefined, and stores what it returns', () =>
+        withStore(async (s) => {
+          const seen: Array<KeyRecord | undefined> = [];
+          await s.update('k', 3, (cur) => (seen.push(cur), 1));
+          await s.update('k', 3, (cur) => (seen.push(cur), ((cur?.value as number) ?? 0) + 1));
+          expect(seen).toEqual([undefined, rec('k', 3, 1)]);
+          expect(await s.get('k')).toEqual(rec('k', 3, 2));
+          expect((await s.scanPartition(3)).records).toEqual([rec('k', 3, 2)]);
+        }));
+
+      it('stores nothing when fn returns undefined', () =>
+        withStore(async (s) => {
+          await s.update('k', 1, () => undefined);
+          expect(await s.get('k')).toBeUndefined();
+          expect(await s.count()).toBe(0);
+        }));
+
+      it('fails only its own call when fn throws; writes made alongside still commit', () =>
+        withStore(async (s) => {
+          await s.put(rec('k', 1, 'before'));
+          const boom = new Error('refused');
+          const results = await Promise.allSettled([
+            s.put(rec('a', 1, 'a')),
+            s.update('k', 1, () => {
+              throw boom;
+            }),
+            s.update('b', 1, () => 'b'),
+          ]);
+          expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+          expect((results[1] as PromiseRejectedResult).reason).toBe(boom);
+          expect(await s.get('k')).toEqual(rec('k', 1, 'before'));
+          expect(await s.get('a')).toEqual(rec('a', 1, 'a'));
+          expect(await s.get('b')).toEqual(rec('b', 1, 'b'));
+        }));
+
+      it('sees the writes that resolved before it, and keeps its result across a reopen', () =>
+        withStore(async (s, reopen) => {
+          await s.put(rec('k', 1, 1));
+          await s.update('k', 1, (cur) => ((cur?.value as number) ?? 0) + 10);
+          await s.close();
+          expect(await (await reopen()).get('k')).toEqual(rec('k', 1, 11));
+        }));
+    });
+
     describe('scanPartition', () => {
       const fill = (s: Storage) =>
         s.putMany([...ODD_KEYS.map((k) => rec(k, 7)), rec('other', 8), rec('also-other', 6)]);

@@ -2,6 +2,7 @@
 // counted as a drop whether it fails at once or after waiting on storage, and replies are matched
 // synchronously, within the message event, as they were when every message went through a promise.
 import { describe, expect, it, vi } from 'vitest';
+import { Phases } from '../../src/core/phases';
 import { dispatch, type DispatchContext } from '../../src/core/dispatch';
 import type { Message } from '../../src/core/protocol/messages';
 import type { Parts } from '../../src/core/parts';
@@ -11,7 +12,7 @@ function context(parts: Partial<Record<keyof Parts, unknown>>) {
   const replies: Message[] = [];
   const ctx: DispatchContext = {
     parts: parts as unknown as Parts,
-    counters: { drop: (reason: string) => void drops.push(reason) } as unknown as DispatchContext['counters'],
+    counters: { drop: (reason: string) => void drops.push(reason), phases: new Phases(() => 0) } as unknown as DispatchContext['counters'],
     digest: 'd',
     reply: (_to, m) => void replies.push(m),
   };

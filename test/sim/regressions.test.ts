@@ -16,6 +16,7 @@ class FlakyScans extends SimStorageBacking {
       ...inner,
       get: (k) => inner.get(k),
       put: (r) => inner.put(r),
+      update: (k, p, fn) => inner.update(k, p, fn),
       putMany: (rs) => inner.putMany(rs),
       delete: (k) => inner.delete(k),
       count: () => inner.count(),

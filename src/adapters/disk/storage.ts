@@ -18,7 +18,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { ClosedError, StorageFullError, type Json, type KeyRecord, type ScanPage, type Storage } from '../../ports/storage';
+import { ClosedError, StorageFullError, updateByGetPut, type Json, type KeyRecord, type ScanPage, type Storage } from '../../ports/storage';
 
 /** The data directory cannot be used: unwritable, not a directory, or open in another process. */
 export class DataDirError extends Error {
@@ -207,6 +207,11 @@ class LevelStorage implements DiskStorage {
 
   async put(record: KeyRecord): Promise<void> {
     await this.putMany([record]);
+  }
+
+  /** A get, then a put in the next group commit: callers serialize updates of one key (replica.ts). */
+  update(key: string, partition: number, fn: (current: KeyRecord | undefined) => Json | undefined): Promise<void> {
+    return updateByGetPut(this, key, partition, fn);
   }
 
   async putMany(records: KeyRecord[]): Promise<void> {

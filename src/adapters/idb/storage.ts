@@ -89,6 +89,7 @@ export async function deleteIdbStorage(dbName: string): Promise<void> {
 
 type WriteOp =
   | { kind: 'put'; record: KeyRecord }
+  | { kind: 'update'; key: string; partition: number; fn: (current: KeyRecord | undefined) => Json | undefined }
   | { kind: 'delete'; key: string }
   | { kind: 'putMeta'; name: string; value: Json }
   | { kind: 'deleteMeta'; name: string };
@@ -97,6 +98,8 @@ interface PendingWrite {
   ops: WriteOp[];
   resolve: () => void;
   reject: (e: unknown) => void;
+  /** Set when this write failed on its own (an update's fn threw) while its transaction went on. */
+  failed?: { error: unknown };
 }
 
 /** The write transaction still taking requests: one-op writes of the same task join it. */
@@ -265,6 +268,11 @@ class IdbStorageImpl implements IdbStorage {
     return this.write(records.map((record) => ({ kind: 'put', record })));
   }
 
+  /** The get and the put in the write transaction: one round trip to the storage process, not two. */
+  update(key: string, partition: number, fn: (current: KeyRecord | undefined) => Json | undefined): Promise<void> {
+    return this.write([{ kind: 'update', key, partition, fn }]);
+  }
+
   delete(key: string): Promise<void> {
     return this.write([{ kind: 'delete', key }]);
   }
@@ -289,8 +297,9 @@ class IdbStorageImpl implements IdbStorage {
       const pending: PendingWrite = { ops, resolve, reject };
       if (this.join(pending)) return;
       if (this.flushing === undefined) return this.start([pending]);
-      // A value that cannot be cloned fails its own caller here, not the whole group later.
-      pending.ops = structuredClone(ops);
+      // A value that cannot be cloned fails its own caller here, not the whole group later. An
+      // update's value is made (and cloned) inside its transaction.
+      pending.ops = ops.map((op) => (op.kind === 'update' ? op : structuredClone(op)));
       this.queue.push(pending);
     });
   }
@@ -306,7 +315,7 @@ class IdbStorageImpl implements IdbStorage {
     // Never ahead of a write already waiting: writes commit in the order they were made.
     if (group === undefined || this.queue.length > 0 || pending.ops.length !== 1 || op === undefined) return false;
     try {
-      apply(group.keys, group.meta, op);
+      apply(group.keys, group.meta, op, pending);
     } catch (e) {
       if (isDomError(e, 'TransactionInactiveError')) {
         this.filling = undefined;
@@ -343,6 +352,7 @@ class IdbStorageImpl implements IdbStorage {
     if (next.length > 0) this.start(next);
     for (const w of batch) {
       if (failure) w.reject(failure.error);
+      else if (w.failed) w.reject(w.failed.error);
       else w.resolve();
     }
   }
@@ -364,7 +374,7 @@ class IdbStorageImpl implements IdbStorage {
     try {
       const keys = tx.objectStore('keys');
       const meta = tx.objectStore('meta');
-      for (const w of batch) for (const op of w.ops) apply(keys, meta, op);
+      for (const w of batch) for (const op of w.ops) apply(keys, meta, op, w);
       this.injectFault(tx, meta);
       this.filling = { keys, meta, members: batch };
     } catch (e) {
@@ -419,11 +429,25 @@ class IdbStorageImpl implements IdbStorage {
   }
 }
 
-function apply(keys: IDBObjectStore, meta: IDBObjectStore, op: WriteOp): void {
+function apply(keys: IDBObjectStore, meta: IDBObjectStore, op: WriteOp, owner: PendingWrite): void {
   switch (op.kind) {
     case 'put':
       keys.put(op.record);
       return;
+    case 'update': {
+      const req = keys.get(op.key) as IDBRequest<KeyRecord | undefined>;
+      // Still inside the transaction: the put joins it. A throwing fn (or a value that cannot be
+      // cloned) writes nothing and fails only its own caller; the other writes commit.
+      req.onsuccess = () => {
+        try {
+          const value = op.fn(req.result);
+          if (value !== undefined) keys.put({ key: op.key, partition: op.partition, value });
+        } catch (error) {
+          owner.failed = { error };
+        }
+      };
+      return;
+    }
     case 'delete':
       keys.delete(op.key);
       return;

@@ -9,6 +9,7 @@ export const systemClock: Clock = {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);
   },
+  precise: () => performance.now(),
 };
 
 export const systemRandom: Random = { next: () => Math.random() };

@@ -12,6 +12,7 @@ import type { Json } from '../../ports/storage';
 import type { NodeId } from '../../ports/transport';
 import type { Local } from '../local';
 import { mergeAll } from '../local';
+import type { Phases } from '../phases';
 import type { Placement, Target } from '../placement';
 import { setToJson, type Versioning } from '../replica';
 import type { Requests } from '../requests';
@@ -28,6 +29,7 @@ export interface GetDeps {
   versioning: Versioning;
   /** A replica got a read repair (counted, and the node's 'repair' event). */
   repaired(key: string): void;
+  phases: Pick<Phases, 'start' | 'since'>;
 }
 
 type Answer = { from: NodeId; value: SiblingSet | undefined };
@@ -42,9 +44,10 @@ export class GetCoordinator {
     const collector = new Collector<SiblingSet | undefined>(need, plan.length, d.clock, timeoutMs, 'get');
     // One message object for every target: Requests serializes it once.
     const msg = { type: 'get' as const, key };
+    const sent = d.phases.start();
     for (const t of plan) {
       if (t.node === d.self) {
-        d.local.view(key).then((s) => collector.ok(d.self, s), () => collector.failed());
+        d.local.view(key).then((s) => this.readHere(collector, s, sent), () => collector.failed());
         continue;
       }
       d.requests.send(
@@ -60,9 +63,15 @@ export class GetCoordinator {
       );
     }
     const answers = await collector.done;
+    d.phases.since('get.quorum', sent);
     const merged = mergeAll(versions.empty(), answers.flatMap((a) => (a.value ? [a.value] : [])), d.versioning);
     this.repair(key, merged, answers, plan, timeoutMs);
     return merged;
+  }
+
+  private readHere(collector: Collector<SiblingSet | undefined>, set: SiblingSet, sent: number): void {
+    this.deps.phases.since('get.local', sent);
+    collector.ok(this.deps.self, set);
   }
 
   private repair(key: string, merged: SiblingSet, answers: Answer[], plan: Target[], timeoutMs: number): void {

@@ -38,6 +38,7 @@ import { decodeContext, encodeContext, type Context } from '../context';
 import { ClosedError, QuorumError, StorageFullError, ValidationError } from '../errors';
 import type { Message } from '../protocol/messages';
 import type { ErrorName } from '../protocol/requests';
+import type { Phases } from '../phases';
 import type { Placement, Target } from '../placement';
 import { setToJson } from '../replica';
 import type { Requests } from '../requests';
@@ -78,6 +79,7 @@ export interface PutDeps {
   forwarded(key: string): void;
   /** A forward whose request carried no deadline (an older peer) gets this one. */
   defaultTimeoutMs: number;
+  phases: Pick<Phases, 'start' | 'since'>;
 }
 
 export function forwardBudget(timeoutMs: number): number {
@@ -102,7 +104,9 @@ export class PutCoordinator {
       const target = candidates[i] as NodeId;
       try {
         if (target === d.self) return await this.coordinate(key, write, ctx, w, this.left(deadline));
+        const sent = d.phases.start();
         const result = await this.forward(target, key, write, ctx, w, this.left(deadline));
+        d.phases.since('put.forward', sent);
         d.forwarded(key);
         return result;
       } catch (err) {
@@ -164,7 +168,10 @@ export class PutCoordinator {
       throw new QuorumError(`put: 0 of ${need} required replicas answered (only ${plan.length} replicas reachable)`, need, 0);
     }
     const where = this.where(walk, plan, w);
+    const minting = d.phases.start();
     const made = await d.minter.mint(key, write, ctx, where);
+    const sent = d.phases.start();
+    d.phases.since('put.mint', minting);
     d.minted(key, where.hintsFor.length);
     const collector = new Collector<true>(need, plan.length, d.clock, timeoutMs, 'put');
     collector.ok(d.self, true);
@@ -175,14 +182,16 @@ export class PutCoordinator {
       d.requests.send(
         p.node,
         p.hintFor ? { ...msg, hintFor: p.hintFor } : msg,
-        (reply) => (reply.type === 'put-ack' && reply.ok ? collector.ok(p.node, true) : collector.failed()),
+        (reply) => this.acked(collector, p.node, sent, reply.type === 'put-ack' && reply.ok),
         () => collector.failed(),
         timeoutMs,
       );
     }
     const context = encodeContext(made.context, key);
     try {
-      return { context, replicas: (await collector.done).length };
+      const replicas = (await collector.done).length;
+      d.phases.since('put.quorum', sent);
+      return { context, replicas };
     } catch (err) {
       if (w !== 'any' || !(err instanceof QuorumError)) throw err;
       // Degraded: this node may be the only copy. It holds hints for every primary that neither
@@ -191,6 +200,12 @@ export class PutCoordinator {
       for (const p of walk.slice(0, d.n)) if (!covered.has(p) && !where.hintsFor.includes(p)) await d.hint(p, key, made.set);
       return { context, replicas: Math.max(1, err.answered), degraded: true };
     }
+  }
+
+  private acked(collector: Collector<true>, from: NodeId, sent: number, ok: boolean): void {
+    if (!ok) return collector.failed();
+    this.deps.phases.since('put.replica-rtt', sent);
+    collector.ok(from, true);
   }
 
   /**
