@@ -9,7 +9,9 @@
 // Batching. A data channel send() is a native call whose cost dwarfs a small message (in profiles
 // of loaded tabs it was the largest self time). Messages wait in a per-link outbox until a task
 // queued behind the tasks already waiting (next-task.ts) packs them into as few frames as fit
-// (framing.ts), so a busy tab pays one send per burst rather than one per message.
+// (framing.ts), so a busy tab pays one send per burst rather than one per message. A tab whose
+// event loop is not busy (next-task.ts's loopBusy) flushes at the end of the current task instead:
+// one request at a time, waiting a task would only add latency.
 //
 // Protected rooms (given `authKey`). A link opens in two steps: the data channel, then the peer
 // handshake (secret/handshake.ts) over it, bound to the DTLS fingerprints of the SDP this link sent
@@ -17,7 +19,7 @@
 // anything else first, or stays silent past `authTimeoutMs`, is disconnected and counted.
 
 import { TransportEvents } from '../../ports/emitter';
-import { nextTask } from '../system/next-task';
+import { loopBusy, nextTask } from '../system/next-task';
 import type { NodeId, Transport, Unsubscribe } from '../../ports/transport';
 import { descriptionSdp, sdpFingerprint } from '../secret/fingerprint';
 import { Handshake, NONCE_BYTES, type Step } from '../secret/handshake';
@@ -111,8 +113,6 @@ interface Link {
   chunksHead: number;
   /** A pump is queued behind the tasks already waiting: every send() until it runs shares its frames. */
   flushQueued: boolean;
-  /** performance.now() of the last frame written: a link written to lately is busy (see send). */
-  lastWriteAt: number;
   reassembler: Reassembler;
   connectTimer: ReturnType<typeof setTimeout> | undefined;
   pumpTimer: ReturnType<typeof setTimeout> | undefined;
@@ -134,11 +134,7 @@ interface Envelope {
 const decoder = new TextDecoder();
 /** Offers remembered against replay: a member reconnecting once a minute to each of 16 peers stays covered for an hour. */
 const SESSIONS_REMEMBERED = 1024;
-/**
- * A link with no frame written for this long is idle, and a message to it goes out at once: one at a
- * time, the task hop that gathers a batch is pure latency. A busier link batches each task's messages.
- */
-const IDLE_LINK_MS = 2;
+
 
 export class WebRtcTransport extends TransportEvents implements Transport {
   readonly self: NodeId;
@@ -204,13 +200,11 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     if (this.closed || !link?.up) return false;
     link.outbox.push(data);
     this.counters.messagesSent++;
-    if (!link.flushQueued && this.idle(link)) {
-      this.pump(link);
-      return true;
-    }
     if (!link.flushQueued) {
       link.flushQueued = true;
-      nextTask(() => {
+      // A busy tab waits a task and packs what the tasks queued meanwhile add (one send() per frame
+      // is the cost); an idle one sends at the end of this task, where the wait would be only latency.
+      (loopBusy() ? nextTask : queueMicrotask)(() => {
         link.flushQueued = false;
         this.pump(link);
       });
@@ -288,7 +282,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       chunks: [],
       chunksHead: 0,
       flushQueued: false,
-      lastWriteAt: -Infinity,
       reassembler: new Reassembler(this.o.maxMessageChars),
       connectTimer: undefined,
       pumpTimer: undefined,
@@ -500,7 +493,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       const frame = this.nextFrame(link);
       if (frame === undefined) break;
       if (!this.write(link, frame)) return;
-      link.lastWriteAt = performance.now();
     }
     if (this.drained(link)) this.resolveDrain(link.peer);
     else link.pumpTimer = setTimeout(() => this.pump(link), 5);
@@ -531,11 +523,6 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       link.outboxHead = 0;
     }
     return frame;
-  }
-
-  /** Nothing written lately and nothing waiting but the message just queued. */
-  private idle(link: Link): boolean {
-    return link.pumpTimer === undefined && link.outbox.length - link.outboxHead === 1 && link.chunksHead >= link.chunks.length && performance.now() - link.lastWriteAt > IDLE_LINK_MS;
   }
 
   /** Frames or messages still waiting for the channel. */
