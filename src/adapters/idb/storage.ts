@@ -8,7 +8,7 @@ import {
   type ScanPage,
   type Storage,
 } from '../../ports/storage';
-import { nextTask } from '../system/next-task';
+import { loopBusy, nextTask } from '../system/next-task';
 
 export type Durability = 'default' | 'strict' | 'relaxed';
 
@@ -156,7 +156,8 @@ class IdbStorageImpl implements IdbStorage {
   // ---- reads: in readonly transactions, which IndexedDB orders after earlier writes.
 
   /**
-   * Gets share one readonly transaction, opened behind the tasks already queued (next-task.ts):
+   * Gets share one readonly transaction, opened behind the tasks already queued (next-task.ts) when
+   * the event loop is busy, at the end of the current task when it is not:
    * under load a node's requests arrive one task each, and a transaction per get cost more than
    * the get. They are answered together, once the last is in: their callers' writes then come in
    * one task and share one write transaction too.
@@ -170,7 +171,8 @@ class IdbStorageImpl implements IdbStorage {
     return new Promise((resolve, reject) => {
       if (!this.readBatch) {
         this.readBatch = [];
-        nextTask(() => this.flushReads());
+        // An idle tab reads at the end of this task: waiting a task would only add latency.
+        (loopBusy() ? nextTask : queueMicrotask)(() => this.flushReads());
       }
       this.readBatch.push({ key, resolve, reject });
     });
