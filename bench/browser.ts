@@ -433,6 +433,8 @@ interface DriveResult {
   errors: number;
   firstError: string | undefined;
   issued: number;
+  /** Times this tab saw a peer change status (up / suspect / down) while it drove. */
+  statusChanges: number;
 }
 
 /**
@@ -468,7 +470,8 @@ async function loadedQuorum(
     const acked = results.reduce((a, r) => a + r.acked, 0);
     const errors = results.reduce((a, r) => a + r.errors, 0);
     const firstError = results.find((r) => r.firstError)?.firstError;
-    const dropNote = dropsSince(drops0, await ringDrops(pages));
+    const flaps = results.reduce((a, r) => a + r.statusChanges, 0);
+    const dropNote = `${dropsSince(drops0, await ringDrops(pages))}; peer status changes seen: ${flaps}`;
     const errNote = `${errors > 0 ? `${errors} errors (${firstError})` : '0 errors'}; ${dropNote}`;
     const rate = acked / o.seconds;
     const w = op === 'put' ? 'W' : 'R';
@@ -543,8 +546,17 @@ async function drive(a: DriveArgs): Promise<DriveResult> {
       }
     }
   };
+  const status = () => d.members().map((m) => m.status).join();
+  let last = status();
+  let statusChanges = 0;
+  const off = d.on('members', () => {
+    const now = status();
+    if (now !== last) statusChanges++;
+    last = now;
+  });
   await Promise.all(Array.from({ length: a.outstanding }, loop));
-  return { lat, acked, errors, firstError, issued: next };
+  off();
+  return { lat, acked, errors, firstError, issued: next, statusChanges };
 }
 
 interface Cpu {
