@@ -10,6 +10,7 @@ import type { StartOptions } from './options';
 export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo } from './node';
 export { optionsFromUrl, type StartOptions } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
+export * from '../client/index';
 
 export async function startNode(options: StartOptions): Promise<DynamoNode> {
   const node = await createNode(options, {

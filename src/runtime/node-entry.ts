@@ -18,6 +18,7 @@ import { resolveOptions, type StartOptions } from './options';
 export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo } from './node';
 export type { StartOptions } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
+export * from '../client/index';
 export { DataDirError } from '../adapters/disk/storage';
 
 export interface NodeStartOptions extends StartOptions {
