@@ -1,5 +1,10 @@
 // The signaling server: WebSocket rooms and one-to-one relay at /signal, plus dist/ and /healthz over HTTP.
 
+/**
+ * The signaling server: `import { startSignalingServer } from 'dynamo-browser/signaling'` (needs the optional peer ws).
+ * @module dynamo-browser/signaling
+ */
+
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
