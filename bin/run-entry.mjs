@@ -4,10 +4,11 @@
 
 import { existsSync } from 'node:fs';
 
-/** Node-only packages the Node entries need; optional peers, so a browser app does not install them. */
-const NODE_PEERS = ['@roamhq/wrtc', 'classic-level', 'ws'];
-
-export async function runEntry(command, sourcePath, libPath) {
+/**
+ * `peers`: the Node-only packages the entry needs. They are optional peer dependencies (a browser app
+ * does not install them), so a missing one gets a clear line instead of a stack trace.
+ */
+export async function runEntry(command, sourcePath, libPath, peers) {
   const source = new URL(`../${sourcePath}`, import.meta.url);
   try {
     if (existsSync(source)) {
@@ -18,9 +19,9 @@ export async function runEntry(command, sourcePath, libPath) {
       await import(new URL(`../${libPath}`, import.meta.url).href);
     }
   } catch (err) {
-    const missing = err?.code === 'ERR_MODULE_NOT_FOUND' && NODE_PEERS.find((p) => String(err.message).includes(`'${p}'`));
+    const missing = err?.code === 'ERR_MODULE_NOT_FOUND' && peers.find((p) => String(err.message).includes(`'${p}'`));
     if (!missing) throw err;
-    process.stderr.write(`${command}: the package ${missing} is missing; ${command} needs ${NODE_PEERS.join(', ')}:\n  npm install ${NODE_PEERS.join(' ')}\n`);
+    process.stderr.write(`${command}: the package ${missing} is missing; ${command} needs ${peers.join(', ')}:\n  npm install ${peers.join(' ')}\n`);
     process.exit(1);
   }
 }
