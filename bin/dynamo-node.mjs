@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The `dynamo-node` command: runs src/apps/replica/main.ts through tsx (the TypeScript sources are the package for now).
-import { register } from 'tsx/esm/api';
+// The `dynamo-node` command: an always-on replica (src/apps/replica/main.ts; bin/run-entry.mjs picks lib/ or the sources).
+import { runEntry } from './run-entry.mjs';
 
-register();
-await import('../src/apps/replica/main.ts');
+await runEntry('dynamo-node', 'src/apps/replica/main.ts', 'lib/src/apps/replica/main.js', ['@roamhq/wrtc', 'classic-level', 'ws']);

@@ -1,12 +1,17 @@
 // The signaling server: WebSocket rooms and one-to-one relay at /signal, plus dist/ and /healthz over HTTP.
 
+/**
+ * The signaling server: `import { startSignalingServer } from 'dynamo-browser/signaling'` (needs the optional peer ws).
+ * @module dynamo-browser/signaling
+ */
+
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { Admission } from './admission';
 import { startHeartbeat } from './heartbeat';
 import { requestHandler, upgradeHandler } from './http';
-import { Hub, type Log } from './hub';
+import { Hub } from './hub';
 import { resolveLimits, type SignalingLimits } from './limits';
 import type { SignalingStats } from './stats';
 
@@ -23,8 +28,8 @@ export interface SignalingOptions {
   limits?: Partial<SignalingLimits>;
   /** Clock for the rate limiter (ms). Default Date.now. */
   now?: () => number;
-  /** Where unexpected internal errors are reported. Default console.error. */
-  log?: Log;
+  /** Where unexpected internal errors are reported. Default console.error. (Spelled out, not hub.ts's Log: the package's types must not pull in `ws`.) */
+  log?: (message: string, err?: unknown) => void;
 }
 
 export interface SignalingServer {

@@ -1,5 +1,10 @@
 // startNode for browser tabs: the runtime node with simple-peer's browser bundle and the tab's storage.
 
+/**
+ * The browser entry: `import { startNode } from 'dynamo-browser'` in a bundled app (a tab is a node: WebRTC to its peers, IndexedDB underneath).
+ * @module dynamo-browser
+ */
+
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { idbName, openIdbStorage } from '../adapters/idb/storage';
 import type { PeerLike } from '../adapters/webrtc/transport';
@@ -7,9 +12,10 @@ import { profileZone } from './identity';
 import { createNode, type DynamoNode } from './node';
 import type { StartOptions } from './options';
 
-export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo } from './node';
-export { optionsFromUrl, type StartOptions } from './options';
+export type * from './api-types';
+export { optionsFromUrl } from './options';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
+export * from '../client/index';
 
 export async function startNode(options: StartOptions): Promise<DynamoNode> {
   const node = await createNode(options, {

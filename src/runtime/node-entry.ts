@@ -2,6 +2,11 @@
 // @roamhq/wrtc, a WebSocket from `ws`, and the disk storage adapter (LevelDB) in a data directory
 // that keeps the data and the node id across restarts (DESIGN.md, "Node replica").
 
+/**
+ * The Node 20+ entry: `import { startNode } from 'dynamo-browser/node'`, a replica over @roamhq/wrtc with its data on disk (needs the optional peers @roamhq/wrtc, classic-level and ws).
+ * @module dynamo-browser/node
+ */
+
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,9 +20,9 @@ import { createNode, type DynamoNode } from './node';
 import type { KeyValue } from './identity';
 import { resolveOptions, type StartOptions } from './options';
 
-export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo } from './node';
-export type { StartOptions } from './options';
+export type * from './api-types';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
+export * from '../client/index';
 export { DataDirError } from '../adapters/disk/storage';
 
 export interface NodeStartOptions extends StartOptions {

@@ -24,6 +24,8 @@ import type { Change } from '../core/protocol/membership';
 import type { Ring } from '../core/protocol/ring';
 import type { Json, Storage } from '../ports/storage';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
+import { update, type UNCHANGED, type UpdateOptions, type UpdateResult } from '../client/update';
+import { watch, type WatchOptions } from '../client/watch';
 import { chooseNodeId, freshNodeId, keepNodeId, type KeyValue } from './identity';
 import { resolveOptions, type ResolvedOptions, type StartOptions } from './options';
 
@@ -73,7 +75,15 @@ export interface DynamoNode {
   /** The key's clockwise walk: its N primaries first, then fallbacks. */
   preferenceList(key: string): NodeId[];
   stats(): NodeStats;
+  /**
+   * 'members': the membership changed. 'change' (with the key): this node's replica of the key
+   * changed, or this node coordinated or forwarded a write of it. 'repair': read repair ran.
+   */
   on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe;
+  /** Read-modify-write with the read's context, siblings merged by `resolve`, bounded retries (client/update.ts). */
+  update<T extends Json = Json[]>(key: string, fn: (current: T | undefined) => Json | typeof UNCHANGED, opts?: UpdateOptions<T>): Promise<UpdateResult>;
+  /** `fn` gets the key's siblings after each change of it seen here (client/watch.ts). */
+  watch(key: string, fn: (read: GetResult) => void, opts?: WatchOptions): Unsubscribe;
   /** Leaves the ring for good: partitions move to their new owners, then the node stops. */
   leave(opts?: { timeoutMs?: number }): Promise<LeaveResult>;
   /** Removes a member that is gone for good; its partitions are reassigned and rebuilt. */
@@ -204,6 +214,12 @@ class RuntimeNode implements DynamoNode {
   }
   on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe {
     return this.core.on(event, fn);
+  }
+  update<T extends Json = Json[]>(key: string, fn: (current: T | undefined) => Json | typeof UNCHANGED, opts?: UpdateOptions<T>): Promise<UpdateResult> {
+    return update(this, key, fn, opts);
+  }
+  watch(key: string, fn: (read: GetResult) => void, opts?: WatchOptions): Unsubscribe {
+    return watch(this, key, fn, opts);
   }
   leave(opts?: { timeoutMs?: number }): Promise<LeaveResult> {
     return this.core.leave(opts);
