@@ -20,8 +20,9 @@
 
 import { LatencyLog, type LatencySummary } from './latency';
 
-export const PHASES = ['put.forward', 'put.mint', 'put.quorum', 'put.replica-rtt', 'serve.put', 'get.local', 'get.quorum', 'serve.get'] as const;
-export type Phase = (typeof PHASES)[number];
+/** A phase of the put or get path (the list above). */
+export type Phase = 'put.forward' | 'put.mint' | 'put.quorum' | 'put.replica-rtt' | 'serve.put' | 'get.local' | 'get.quorum' | 'serve.get';
+export const PHASES: readonly Phase[] = ['put.forward', 'put.mint', 'put.quorum', 'put.replica-rtt', 'serve.put', 'get.local', 'get.quorum', 'serve.get'];
 
 /** Samples kept per phase: enough for a p99.9 over the last thousand requests. */
 const CAPACITY = 1024;

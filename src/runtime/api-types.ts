@@ -12,3 +12,4 @@ export type { Ring } from '../core/protocol/ring';
 export type { AntiEntropyStats } from '../core/antientropy';
 export type { ReaperStats } from '../core/reaper';
 export type { LatencySummary } from '../core/latency';
+export type { Phase } from '../core/phases';
