@@ -50,11 +50,18 @@ export async function benchReplica(quick: boolean): Promise<Row[]> {
     return rows;
   } finally {
     for (const r of ctx.replicas) if (r.exitCode === null) r.kill('SIGKILL');
-    await browser?.close().catch(() => undefined);
-    await vite?.close().catch(() => undefined);
-    await signaling?.close().catch(() => undefined);
+    // Bounded: a close that hangs (a tab stuck starting, a socket left open) must not hold the results.
+    await bounded(browser?.close(), 'chromium');
+    await bounded(vite?.close(), 'vite');
+    await bounded(signaling?.close(), 'signaling');
     for (const d of ctx.dirs) rmSync(d, { recursive: true, force: true });
   }
+}
+
+async function bounded(p: Promise<unknown> | undefined, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p?.catch(() => undefined), new Promise((r) => (timer = setTimeout(() => r(console.error(`bench: replica: closing ${what} timed out`)), 10_000)))]);
+  clearTimeout(timer);
 }
 
 async function part(rows: Row[], ctx: Ctx, name: string, fn: () => Promise<Row[]>): Promise<void> {
@@ -103,14 +110,14 @@ function stopReplica(child: ChildProcessWithoutNullStreams): Promise<void> {
 
 async function tab(ctx: Ctx, room: string, query = ''): Promise<Page> {
   const page = await ctx.context.newPage();
-  await page.goto(`${ctx.base}?room=${room}${query}`, { timeout: 30_000 });
-  await page.waitForFunction(() => window.dynamo !== undefined, undefined, { timeout: 30_000 });
+  await page.goto(`${ctx.base}?room=${room}${query}`, { timeout: 90_000 });
+  await page.waitForFunction(() => window.dynamo !== undefined, undefined, { timeout: 90_000 });
   return page;
 }
 
 /** Waits until `page` lists every id in `ids` as up. */
 async function upIn(page: Page, ids: string[]): Promise<void> {
-  await page.waitForFunction((want) => want.every((id) => window.dynamo!.members().some((m) => m.id === id && m.status === 'up')), ids, { timeout: 30_000, polling: 50 });
+  await page.waitForFunction((want) => want.every((id) => window.dynamo!.members().some((m) => m.id === id && m.status === 'up')), ids, { timeout: 90_000, polling: 50 });
 }
 
 /** Put then get latencies from `page`, one request at a time. */

@@ -66,3 +66,4 @@ console.log(`\nmachine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machin
 const failures = rows.filter((r) => r.note?.startsWith('failed:')).length;
 if (failures > 0) console.log(`${failures} rows failed (NaN; see their notes and the errors above)`);
 console.log(`took ${result.seconds.toFixed(0)} s; wrote bench/results/${out}.json, ${out}.md and ${out}.svg (latency chart)`);
+process.exit(0); // a replica's WebRTC (wrtc) may keep the loop alive once the results are written

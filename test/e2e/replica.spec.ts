@@ -7,10 +7,20 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { freshRoom, nodeId, openTab } from './helpers';
 
 const KEYS = 40;
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+/** To test-results, and to docs/ with SCREENSHOTS=1 (the README shows docs/replica.png). */
+async function shoot(page: Page, info: TestInfo, name: string): Promise<void> {
+  const path = info.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await info.attach(name, { path, contentType: 'image/png' });
+  if (process.env.SCREENSHOTS === '1') await page.screenshot({ path: `docs/${name}.png` });
+}
 
 interface Replica {
   child: ChildProcessWithoutNullStreams;
@@ -71,7 +81,7 @@ test.afterEach(() => {
   dirs = [];
 });
 
-test('three tabs of one zone and a Node replica: every key has a copy on the replica, and the room survives every tab closing and the replica restarting', async ({ context, baseURL }) => {
+test('three tabs of one zone and a Node replica: every key has a copy on the replica, and the room survives every tab closing and the replica restarting', async ({ context, baseURL }, info) => {
   const room = freshRoom('replica');
   const signal = `${baseURL!.replace(/^http/, 'ws')}/signal`;
   const dir = mkdtempSync(join(tmpdir(), 'e2e-replica-'));
@@ -79,7 +89,12 @@ test('three tabs of one zone and a Node replica: every key has a copy on the rep
   const t0 = Date.now();
   const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
   const tabs: Page[] = [];
-  for (let i = 0; i < 3; i++) tabs.push(await openTab(context, room, '&zone=z1'));
+  for (let i = 0; i < 2; i++) tabs.push(await openTab(context, room, '&zone=z1'));
+  // The third is the full ring console (its picture is in the README).
+  const consolePage = await context.newPage();
+  await consolePage.goto(`/ring.html?room=${room}&zone=z1`);
+  await consolePage.waitForFunction(() => window.dynamo !== undefined);
+  tabs.push(consolePage);
   const tabIds = await Promise.all(tabs.map(nodeId));
   await waitUp(tabs[0]!, tabIds);
   // One zone holds every replica: the console says so.
@@ -92,6 +107,9 @@ test('three tabs of one zone and a Node replica: every key has a copy on the rep
     for (const t of tabs) await waitUp(t, [id]);
     await expect(tabs[0]!.locator(`li[data-member="${id}"][data-kind="replica"]`)).toBeVisible();
     await expect(tabs[0]!.locator('#zone-warning')).toBeHidden();
+    await expect(consolePage.locator(`#members li[data-member="${id}"] .pill.replica`)).toBeVisible();
+    await expect(consolePage.locator('#zone-warning')).toBeHidden();
+    await shoot(consolePage, info, 'replica');
     lap('replica up');
     await writeKeys(tabs[0]!, 'r');
     lap('written');
