@@ -51,7 +51,7 @@ process.on('exit', () => replica?.exitCode === null && replica.kill('SIGTERM'));
 let out = '';
 server.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  if (replicaDir === undefined || replica) return;
+  if (replicaDir === undefined || replica || stopping) return;
   out += chunk.toString();
   const port = /Dynamo ring ready: open http:\/\/\S+?:(\d+)\//.exec(out)?.[1];
   if (port) startReplica(Number(port));
