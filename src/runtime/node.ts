@@ -262,7 +262,11 @@ class RuntimeNode implements DynamoNode {
     return this.core.sameZonePartitions();
   }
   handOffHints(): HandOffResult {
-    return this.core.handOffHints();
+    const result = this.core.handOffHints();
+    // A page about to be frozen runs no more tasks, so the transport's next-task pump would wait for
+    // the resume: write the queue out now (on pagehide, stop() would as well).
+    this.webrtc.flush();
+    return result;
   }
   stop(): Promise<void> {
     return this.core.stop();
