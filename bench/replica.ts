@@ -49,7 +49,7 @@ export async function benchReplica(quick: boolean): Promise<Row[]> {
     await part(rows, ctx, 'restart', () => restartAndDisk(ctx, quick ? 20_000 : 100_000, quick ? 1 : 3));
     return rows;
   } finally {
-    for (const r of ctx.replicas) if (r.exitCode === null) r.kill('SIGKILL');
+    for (const r of ctx.replicas) if (r.exitCode === null && r.signalCode === null) r.kill('SIGKILL');
     // Bounded: a close that hangs (a tab stuck starting, a socket left open) must not hold the results.
     await bounded(browser?.close(), 'chromium');
     await bounded(vite?.close(), 'vite');
@@ -67,14 +67,16 @@ async function bounded(p: Promise<unknown> | undefined, what: string): Promise<v
 async function part(rows: Row[], ctx: Ctx, name: string, fn: () => Promise<Row[]>): Promise<void> {
   const t0 = Date.now();
   try {
-    rows.push(...(await fn()));
+    const got = await fn();
+    rows.push(...got);
     console.error(`bench: replica ${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    for (const r of got) console.error(`  ${r.name}: p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ${r.unit}${r.note ? ` (${r.note})` : ''}`);
   } catch (err) {
     console.error(`bench: replica ${name}: FAILED: ${(err as Error).stack ?? String(err)}`);
     rows.push(failed(`replica: ${name}`, '', (err as Error).message));
   }
-  await Promise.all(ctx.context.pages().map((p) => p.close().catch(() => undefined)));
-  for (const r of ctx.replicas) if (r.exitCode === null) await stopReplica(r);
+  await bounded(Promise.all(ctx.context.pages().map((p) => p.close().catch(() => undefined))), 'tabs');
+  for (const r of ctx.replicas) await stopReplica(r);
 }
 
 function tempDir(ctx: Ctx): string {
@@ -101,11 +103,13 @@ function spawnReplica(ctx: Ctx, room: string, dir: string, zone = 'server'): Pro
   });
 }
 
+/** SIGTERM, then SIGKILL if it has not exited within 15 s; at once if it is gone already. */
 function stopReplica(child: ChildProcessWithoutNullStreams): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const done = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
-  return done;
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  return done.finally(() => clearTimeout(timer));
 }
 
 async function tab(ctx: Ctx, room: string, query = ''): Promise<Page> {
