@@ -30,7 +30,7 @@ export const FAREWELL_CHARS = 512 * 1024;
 
 export interface HandOffDeps {
   self: NodeId;
-  hints: Pick<HintStore, 'owners' | 'batch'>;
+  hints: Pick<HintStore, 'owners' | 'batch' | 'count'>;
   /** The key's walk: primaries first, then fallbacks (placement.ts). */
   walk(key: string): readonly NodeId[];
   /** Worth handing to: up, not suspect or down (liveness.ts). */
@@ -58,22 +58,18 @@ export function handOff(deps: HandOffDeps, limits = { sets: FAREWELL_SETS, chars
   let sets = 0;
   let chars = 0;
   for (const owner of deps.hints.owners()) {
-    for (const h of deps.hints.batch(owner, Infinity)) {
+    // Never more than the budget is serialized: pagehide's time is the page's last.
+    for (const h of deps.hints.batch(owner, limits.sets - sets)) {
       const size = setChars(h);
-      if (sets >= limits.sets || chars + size > limits.chars) {
-        result.kept++;
-        continue;
-      }
+      if (chars + size > limits.chars) continue;
       const where = send(deps, owner, h.key, h.set);
-      if (where === undefined) {
-        result.kept++;
-        continue;
-      }
+      if (where === undefined) continue;
       sets++;
       chars += size;
       result[where]++;
     }
   }
+  result.kept = deps.hints.count() - sets;
   return result;
 }
 

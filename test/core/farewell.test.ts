@@ -12,7 +12,8 @@ import { until } from '../support/wait';
 describe('handOff: where each hint goes', () => {
   const hints = (owners: Record<string, string[]>): HandOffDeps['hints'] => ({
     owners: () => Object.keys(owners),
-    batch: (owner) => (owners[owner] ?? []).map((key) => ({ key, set: { v: key }, held: undefined as never })),
+    batch: (owner, max) => (owners[owner] ?? []).slice(0, max).map((key) => ({ key, set: { v: key }, held: undefined as never })),
+    count: () => Object.values(owners).reduce((n, keys) => n + keys.length, 0),
   });
   const run = (opts: { owners: Record<string, string[]>; walk: string[]; healthy: string[]; linked: string[] }, limits?: { sets: number; chars: number }) => {
     const sent: Array<[string, Message]> = [];
