@@ -221,7 +221,7 @@ async function section(env: Env, title: string, expected: Expect[], timeoutMs: n
   return result;
 }
 
-async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
+export async function devServer(signaling: SignalingServer): Promise<ViteDevServer> {
   const server = await createServer({
     logLevel: 'warn',
     // No HMR: an edit to the tree mid-run must not reload the pages being measured.

@@ -9,6 +9,7 @@ import { benchCore } from './core';
 import { benchMembership } from './membership';
 import { benchAntiEntropy } from './antientropy';
 import { benchSim } from './sim';
+import { benchReplica } from './replica';
 import { latencyChart } from './chart';
 import { failed, table, type Row } from './stats';
 
@@ -31,15 +32,19 @@ async function part(name: string, fn: () => Row[] | Promise<Row[]>): Promise<voi
 }
 
 let chromium = 'unavailable';
-await part('core (Node)', () => benchCore(quick));
-await part('simulator throughput', () => benchSim(quick));
-await part('membership (simulator)', () => benchMembership(quick));
-await part('anti-entropy exchange (Node)', () => benchAntiEntropy(quick));
-await part('browser (Chromium tabs)', async () => {
-  const browser = await benchBrowser(quick, only);
-  chromium = browser.chromium;
-  return browser.rows;
-});
+// `--only=replica` runs the replica part alone (it starts its own tabs and dynamo-node processes).
+if (only !== 'replica') {
+  await part('core (Node)', () => benchCore(quick));
+  await part('simulator throughput', () => benchSim(quick));
+  await part('membership (simulator)', () => benchMembership(quick));
+  await part('anti-entropy exchange (Node)', () => benchAntiEntropy(quick));
+  await part('browser (Chromium tabs)', async () => {
+    const browser = await benchBrowser(quick, only);
+    chromium = browser.chromium;
+    return browser.rows;
+  });
+}
+if (only === undefined || only === 'replica') await part('Node replica (dynamo-node)', () => benchReplica(quick));
 
 const machine = {
   cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
@@ -61,3 +66,4 @@ console.log(`\nmachine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machin
 const failures = rows.filter((r) => r.note?.startsWith('failed:')).length;
 if (failures > 0) console.log(`${failures} rows failed (NaN; see their notes and the errors above)`);
 console.log(`took ${result.seconds.toFixed(0)} s; wrote bench/results/${out}.json, ${out}.md and ${out}.svg (latency chart)`);
+process.exit(0); // a replica's WebRTC (wrtc) may keep the loop alive once the results are written

@@ -15,6 +15,7 @@ import { ClosedError, ValidationError } from './errors';
 import { Actor } from './actor';
 import type { Write } from './coordinate/mint';
 import { Counters } from './counters';
+import { handOff, handOffDeps, type HandOffResult } from './farewell';
 import { partitionOf } from './hash';
 import { Membership, type MembershipView } from './membership';
 import type { Change } from './protocol/membership';
@@ -122,12 +123,18 @@ export class DynamoCore {
   setHidden(hidden: boolean): void {
     this.parts.liveness.setHidden(hidden);
   }
-
   /** Peers whose tab said it is hidden. */
   hiddenPeers(): NodeId[] {
     return this.parts.liveness.hiddenPeers();
   }
-
+  /** Partitions whose replicas all sit in one zone, per zone (placement.ts): what a zone failure would take. */
+  sameZonePartitions(): Array<{ zone: string; partitions: number }> {
+    return this.parts.placement.sameZone();
+  }
+  /** This tab is closing or frozen: hand the hints it holds to live nodes, synchronously (farewell.ts). */
+  handOffHints(): HandOffResult {
+    return this.closed ? { toOwner: 0, toFallback: 0, kept: this.parts.hints.count() } : handOff(handOffDeps(this.id, this.parts));
+  }
   /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
   preferenceList(key: string): NodeId[] {
     return [...this.parts.placement.walk(key)];

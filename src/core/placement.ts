@@ -14,6 +14,8 @@
 //                                  fallback naming the down primary it holds a hint for
 //   .writeTargets(key, need)       the same, always including this node (the coordinator keeps a copy)
 //   .coReplicas(p)                 p's other replicas that are healthy (anti-entropy partners)
+//   .sameZone()                    partitions whose replicas all sit in one zone, per zone (a zone
+//                                  that fails takes every copy of them: the ring console warns)
 //   type Target = { node, hintFor? }
 //
 // Only this file and ring.ts walk the ring: everything that asks "who holds p" asks here, so the
@@ -128,6 +130,24 @@ export class Placement {
 
   coReplicas(p: number): NodeId[] {
     return this.primaries(p).filter((x) => x !== this.deps.self && this.deps.health.healthy(x));
+  }
+
+  /**
+   * Partitions whose replicas (up to N) all sit in one zone, counted per zone, most first. Empty when
+   * N is 1 (one copy is always in one zone) or when every partition spans two zones or more.
+   */
+  sameZone(): Array<{ zone: string; partitions: number }> {
+    const ring = this.deps.ring();
+    if (!ring || this.deps.n < 2) return [];
+    const zones = this.deps.zones?.();
+    const count = new Map<string, number>();
+    for (let p = 0; p < ring.q; p++) {
+      const [first, ...rest] = this.primaries(p, ring);
+      if (first === undefined) continue;
+      const zone = zones?.get(first) ?? first;
+      if (rest.every((id) => (zones?.get(id) ?? id) === zone)) count.set(zone, (count.get(zone) ?? 0) + 1);
+    }
+    return [...count].map(([zone, partitions]) => ({ zone, partitions })).sort((a, b) => b.partitions - a.partitions || (a.zone < b.zone ? -1 : 1));
   }
 
   private walkOf(p: number, ring: Ring): readonly NodeId[] {

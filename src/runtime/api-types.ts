@@ -1,7 +1,7 @@
 // The types the public API names (node methods' options and results, stats, membership), exported
 // by every entry of the package so apps can name them and the reference docs can link them.
 
-export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo, LeaveResult } from './node';
+export type { DynamoNode, Member, MemberStatus, NodeStats, PutResult, GetResult, RoomInfo, LeaveResult, HandOffResult } from './node';
 export type { StartOptions, ResolvedOptions } from './options';
 export type { NodeEvent, WriteOptions, RequestOptions } from '../core/node-config';
 export type { Faults } from '../adapters/faults/transport';

@@ -29,6 +29,10 @@ export async function startNode(options: StartOptions): Promise<DynamoNode> {
     const report = () => node.setHidden(document.visibilityState === 'hidden');
     document.addEventListener('visibilitychange', report);
     report();
+    // A closing or frozen tab hands its hints to live nodes while its links are still open (core/
+    // farewell.ts). Registered before any page's own pagehide handler (which may stop the node).
+    addEventListener('pagehide', () => void node.handOffHints());
+    document.addEventListener('freeze', () => void node.handOffHints());
   }
   return node;
 }

@@ -20,6 +20,7 @@ import {
   type GetResult,
   type WriteOptions,
 } from '../core/node';
+import type { HandOffResult } from '../core/farewell';
 import type { Change } from '../core/protocol/membership';
 import type { Ring } from '../core/protocol/ring';
 import type { Json, Storage } from '../ports/storage';
@@ -30,6 +31,7 @@ import { chooseNodeId, freshNodeId, keepNodeId, type KeyValue } from './identity
 import { resolveOptions, type ResolvedOptions, type StartOptions } from './options';
 
 export type { LeaveResult, Member, MemberStatus, PutResult, GetResult } from '../core/node';
+export type { HandOffResult } from '../core/farewell';
 
 export interface NodeStats extends CoreStats {
   transport: WebRtcStats;
@@ -100,6 +102,17 @@ export interface DynamoNode {
   setHidden(hidden: boolean): void;
   /** Peers whose tab said it is hidden. */
   hiddenPeers(): NodeId[];
+  /**
+   * Partitions whose replicas (up to N) all sit in one zone, counted per zone, most first: what one
+   * failing zone (a browser, a host) would take every copy of. Empty when every partition spans zones.
+   */
+  sameZonePartitions(): Array<{ zone: string; partitions: number }>;
+  /**
+   * This tab is closing (pagehide) or being frozen: queue, synchronously, the hints it holds for
+   * their owners (or another live fallback) on the links that are up. Best effort and bounded; the
+   * browser entry calls it on those events. Nothing is deleted: anti-entropy stays the backstop.
+   */
+  handOffHints(): HandOffResult;
   readonly faults: Faults;
   /** The peer transport, for diagnostics and transport-level tests. */
   readonly transport: Transport;
@@ -244,6 +257,16 @@ class RuntimeNode implements DynamoNode {
   }
   hiddenPeers(): NodeId[] {
     return this.core.hiddenPeers();
+  }
+  sameZonePartitions() {
+    return this.core.sameZonePartitions();
+  }
+  handOffHints(): HandOffResult {
+    const result = this.core.handOffHints();
+    // A page about to be frozen runs no more tasks, so the transport's next-task pump would wait for
+    // the resume: write the queue out now (on pagehide, stop() would as well).
+    this.webrtc.flush();
+    return result;
   }
   stop(): Promise<void> {
     return this.core.stop();

@@ -61,6 +61,8 @@ export interface SimClusterOptions {
   storage?: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
   /** Each node's wall clock and timer lateness (node-time.ts); default: the shared clock, exact. */
   time?: (id: NodeId) => NodeTimeModel | undefined;
+  /** Per-node config on top of `config` (a node's zone, say). */
+  nodeConfig?: (id: NodeId) => Partial<NodeConfig>;
 }
 
 /** The call was never made: its node was down when the client called. Nothing was written. */
@@ -170,6 +172,7 @@ export class SimCluster {
   private readonly logSize: number;
   private readonly newBacking: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
   private readonly timeOf: (id: NodeId) => NodeTimeModel | undefined;
+  private readonly nodeConfig: ((id: NodeId) => Partial<NodeConfig>) | undefined;
 
   private constructor(
     readonly seed: number,
@@ -184,6 +187,7 @@ export class SimCluster {
     this.logSize = opts.logSize ?? 200;
     this.newBacking = opts.storage ?? (() => new SimStorageBacking());
     this.timeOf = opts.time ?? (() => undefined);
+    this.nodeConfig = opts.nodeConfig;
     for (const id of ids) this.backings.set(id, this.newBacking(id, this.clock));
   }
 
@@ -288,7 +292,7 @@ export class SimCluster {
       clock,
       random: this.rng.fork(`node:${id}:${n}`),
     };
-    const node = await DynamoCore.start(deps, this.config);
+    const node = await DynamoCore.start(deps, this.nodeConfig ? { ...this.config, ...this.nodeConfig(id) } : this.config);
     // A crash during start leaves a node nobody may use: its clock is already dead.
     if (!clock.alive) return;
     this.booting.delete(id);

@@ -222,6 +222,15 @@ export class WebRtcTransport extends TransportEvents implements Transport {
     });
   }
 
+  /**
+   * Writes what is queued now rather than in a later task: a page about to be frozen runs no more
+   * tasks (runtime/node.ts calls it after handing hints over on `freeze`).
+   */
+  flush(): void {
+    if (this.closed) return;
+    for (const link of this.links.values()) if (link.up) this.pump(link);
+  }
+
   /** Drops the link (the core found it dead); the initiator reconnects as after any failure. */
   disconnect(peer: NodeId): void {
     const link = this.links.get(peer);

@@ -9,6 +9,7 @@ import { renderMembers, renderPref } from './lists';
 import { roomBadge } from './room-badge';
 import { ringModel, type RingModel } from './model';
 import { drawRing } from './ring-view';
+import { renderZoneWarning } from './zone-warning';
 
 export interface RingPanel {
   /** Shows `key`'s preference list (the cart page follows its shopper's cart key). */
@@ -28,6 +29,7 @@ interface PanelElements {
   counters: HTMLElement;
   lastRepair: HTMLElement;
   leaveNote: HTMLElement;
+  zoneWarning: HTMLElement;
 }
 
 /** What the panel's parts share: the node, its elements, and what happened on this page. */
@@ -84,6 +86,7 @@ function layout(root: HTMLElement, node: DynamoNode, compact: boolean, key: stri
     counters: h('div', { class: 'counters-box' }),
     lastRepair: h('p', { class: 'last-repair', id: 'last-repair' }, 'No repair seen yet.'),
     leaveNote: h('p', { class: 'leave-note', id: 'leave-note', 'aria-live': 'polite' }),
+    zoneWarning: h('p', { class: 'zone-warning', id: 'zone-warning', role: 'status', hidden: true }),
   };
   const countersBlock = compact
     ? h('details', { class: 'more' }, h('summary', {}, 'Counters'), el.counters)
@@ -102,6 +105,7 @@ function layout(root: HTMLElement, node: DynamoNode, compact: boolean, key: stri
   root.replaceChildren(
     h('div', { class: 'panel-head' }, h('h2', {}, compact ? 'Ring' : 'Ring console'), h('span', { class: 'self' }, 'this tab: ', h('code', {}, node.id))),
     roomBadge(node),
+    el.zoneWarning,
     h('div', { class: 'panel-grid' }, el.ringBox, side),
     el.lastRepair,
     countersBlock,
@@ -117,6 +121,7 @@ function draw(panel: Panel): void {
   renderMembers(el.memberList, node, m, panel.refresh);
   renderPref(el.prefList, node, m, el.keyInput.value);
   renderActions(panel);
+  renderZoneWarning(el.zoneWarning, node.sameZonePartitions(), m.q);
   drawCounters(panel);
 }
 
