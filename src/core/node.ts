@@ -28,6 +28,7 @@ import { checkKey, checkOptions, checkQuorum, checkTimeout, checkValue } from '.
 import * as versions from './versions';
 import { attributesDiffer, DEFAULT_CONFIG, joinAttributes, memberAttributes, type GetResult, type LeaveResult, type Member, type NodeConfig, type NodeDeps, type NodeEvent, type NodeStats, type PutResult, type RequestOptions, type WriteOptions } from './node-config';
 import { build } from './node-build';
+import { nodeStats } from './node-stats';
 import { dispatch, type DispatchContext } from './dispatch';
 import type { NodeHooks, Parts } from './parts';
 
@@ -123,18 +124,22 @@ export class DynamoCore {
   setHidden(hidden: boolean): void {
     this.parts.liveness.setHidden(hidden);
   }
+
   /** Peers whose tab said it is hidden. */
   hiddenPeers(): NodeId[] {
     return this.parts.liveness.hiddenPeers();
   }
+
   /** Partitions whose replicas all sit in one zone, per zone (placement.ts): what a zone failure would take. */
   sameZonePartitions(): Array<{ zone: string; partitions: number }> {
     return this.parts.placement.sameZone();
   }
+
   /** This tab is closing or frozen: hand the hints it holds to live nodes, synchronously (farewell.ts). */
   handOffHints(): HandOffResult {
     return this.closed ? { toOwner: 0, toFallback: 0, kept: this.parts.hints.count() } : handOff(handOffDeps(this.id, this.parts));
   }
+
   /** The key's clockwise walk: the first N are its primaries, the rest fallbacks in order. */
   preferenceList(key: string): NodeId[] {
     return [...this.parts.placement.walk(key)];
@@ -192,17 +197,7 @@ export class DynamoCore {
   }
 
   stats(): NodeStats {
-    const { hints, gossip, transfers, aae, reaper } = this.parts;
-    const c = this.counters.snapshot();
-    return {
-      ...c,
-      hints: { pending: hints.count(), ...this.counters.hints },
-      membership: { members: this.view.members().length, changes: this.view.changes().length, gossipRounds: gossip.rounds, ringChanges: this.counters.ringChanges, refused: gossip.refused },
-      transfer: transfers.stats(),
-      unmergeable: this.parts.refusals.stats(),
-      antiEntropy: aae.stats(),
-      reaping: { ...reaper.stats(), epoch: this.actor.epoch },
-    };
+    return nodeStats(this.parts, this.counters, this.view, this.actor.epoch);
   }
 
   on(event: NodeEvent, fn: (key?: string) => void): Unsubscribe {
