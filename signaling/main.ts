@@ -1,9 +1,11 @@
 // Entry point (`npm run serve`): the signaling server on $PORT (8080) and $HOST, serving the built app;
-// SIGNAL_* variables override its limits (see limits.ts, e.g. SIGNAL_MAX_CONNS_PER_ADDRESS).
+// SIGNAL_* variables override its limits (see limits.ts, e.g. SIGNAL_MAX_CONNS_PER_ADDRESS); STUN_URLS,
+// TURN_URLS, TURN_SECRET, TURN_TTL and ICE_TRANSPORT_POLICY make /ice.json (see ice.ts).
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { iceFromEnv, type IceSettings } from './ice';
 import { limitsFromEnv, resolveLimits, type SignalingLimits } from './limits';
 import { startSignalingServer } from './server';
 
@@ -16,8 +18,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 let limits: SignalingLimits;
+let ice: IceSettings;
 try {
   limits = resolveLimits(limitsFromEnv(process.env));
+  ice = iceFromEnv(process.env);
 } catch (err) {
   console.error((err as Error).message);
   process.exit(1);
@@ -28,7 +32,7 @@ if (!existsSync(path.join(dist, 'index.html'))) {
 
 let server;
 try {
-  server = await startSignalingServer({ port, host, staticDir: dist, limits });
+  server = await startSignalingServer({ port, host, staticDir: dist, limits, ice });
 } catch (err) {
   console.error(`could not listen on ${host}:${port}: ${(err as Error).message}`);
   process.exit(1);

@@ -12,11 +12,13 @@ import { Admission } from './admission';
 import { startHeartbeat } from './heartbeat';
 import { requestHandler, upgradeHandler } from './http';
 import { Hub } from './hub';
+import type { IceSettings } from './ice';
 import { resolveLimits, type SignalingLimits } from './limits';
 import type { SignalingStats } from './stats';
 
 export { DEFAULT_LIMITS, type SignalingLimits } from './limits';
 export type { SignalingStats } from './stats';
+export { iceFromEnv, type IceSettings } from './ice';
 
 export interface SignalingOptions {
   /** 0 picks an ephemeral port. */
@@ -30,6 +32,8 @@ export interface SignalingOptions {
   now?: () => number;
   /** Where unexpected internal errors are reported. Default console.error. (Spelled out, not hub.ts's Log: the package's types must not pull in `ws`.) */
   log?: (message: string, err?: unknown) => void;
+  /** What /ice.json serves (STUN/TURN, TURN credentials minted per request); default no servers. */
+  ice?: IceSettings;
 }
 
 export interface SignalingServer {
@@ -48,7 +52,7 @@ export async function startSignalingServer(opts: SignalingOptions): Promise<Sign
   const staticDir = opts.staticDir instanceof URL ? fileURLToPath(opts.staticDir) : opts.staticDir;
   const hub = new Hub(limits, opts.now ?? Date.now, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
-  const http = createServer(requestHandler(hub.rooms, staticDir, log));
+  const http = createServer(requestHandler(hub.rooms, staticDir, log, opts.ice, opts.now));
   const admission = new Admission(limits, hub.counters);
   http.on('upgrade', upgradeHandler(wss, admission, (ws) => hub.attach(ws)));
   await listen(http, opts.port, host);
