@@ -131,3 +131,37 @@ export async function startRedis(): Promise<Redis> {
 export function canUseNetns(): boolean {
   return process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 }
+
+export interface SignalProcess extends Child {
+  port: number;
+  url: string;
+}
+
+/**
+ * `signaling/main.ts` in its own process (as `dynamo-signal`), with `env` added; resolves once it prints
+ * its ready line. `wrap` runs it under another command (e.g. `ip netns exec NS`).
+ */
+export async function startSignalProcess(env: Record<string, string>, args: string[] = []): Promise<SignalProcess> {
+  const root = new URL('../..', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'signal-'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const c = child(proc, dir);
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+  proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+  const ready = () => /open http:\/\/[^:]+:(\d+)\//.exec(out);
+  try {
+    await until(() => ready() !== null || proc.exitCode !== null, 20_000, () => `signaling process did not start: ${out}`);
+    if (!ready()) throw new Error(`signaling process exited ${proc.exitCode}: ${out}`);
+  } catch (err) {
+    await c.stop();
+    throw err;
+  }
+  const port = Number(ready()![1]);
+  const host = env.HOST ?? '127.0.0.1';
+  return { ...c, port, url: `http://${host}:${port}` };
+}
