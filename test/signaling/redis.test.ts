@@ -146,3 +146,9 @@ describe.skipIf(!present)('signaling shared through Redis', () => {
     expect(y.frames).toEqual([]);
   });
 });
+
+describe('signaling with an unreachable Redis', () => {
+  it('refuses to start, naming the URL, rather than run alone', async () => {
+    await expect(startSignalingServer({ port: 0, host: '127.0.0.1', redis: { url: 'redis://127.0.0.1:1' }, log: () => {} })).rejects.toThrow(/cannot use Redis at redis:\/\/127\.0\.0\.1:1/);
+  });
+});
