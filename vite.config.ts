@@ -22,6 +22,8 @@ export default defineConfig({
     proxy: {
       // A regex: a plain '/signal' prefix would also swallow /signaling/*.ts modules.
       '^/signal(\\?.*)?$': { target: 'ws://127.0.0.1:8080', ws: true },
+      // The page's STUN/TURN config (with fresh TURN credentials) comes from the signaling server.
+      '/ice.json': { target: 'http://127.0.0.1:8080' },
     },
   },
 });

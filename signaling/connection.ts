@@ -20,6 +20,9 @@ export class Conn {
   readonly toldSlow = new WeakSet<Conn>();
   room?: string;
   peer?: string;
+  /** Shared rooms (cluster.ts): a join is on its way to Redis; room notices up to `seq` are in its welcome. */
+  joining = false;
+  seq = 0;
   /** Runs while the connection is outside a room; see Hub.armJoinTimer. */
   joinTimer?: ReturnType<typeof setTimeout>;
 

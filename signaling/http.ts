@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { refuse, type Admission } from './admission';
 import type { Log } from './hub';
+import { iceDocument, NO_ICE, type IceSettings } from './ice';
 import type { Rooms } from './rooms';
 import { sendText, serveStatic } from './static';
 
@@ -17,8 +18,8 @@ export function pathOf(req: IncomingMessage): string | null {
   }
 }
 
-/** GET/HEAD of /healthz and of files under `staticDir`; errors become a 500, never a crash. */
-export function requestHandler(rooms: Rooms<unknown>, staticDir: string | undefined, log: Log) {
+/** GET/HEAD of /healthz, /ice.json and files under `staticDir`; errors become a 500, never a crash. */
+export function requestHandler(rooms: Rooms<unknown>, staticDir: string | undefined, log: Log, ice: IceSettings = NO_ICE, now: () => number = Date.now) {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const pathname = pathOf(req);
     if (pathname === null) return sendText(res, 400, 'bad request\n');
@@ -29,6 +30,12 @@ export function requestHandler(rooms: Rooms<unknown>, staticDir: string | undefi
     if (pathname === '/healthz') {
       const body = JSON.stringify({ ok: true, rooms: rooms.roomCount, peers: rooms.peerCount });
       return sendText(res, 200, body, 'application/json; charset=utf-8');
+    }
+    if (pathname === '/ice.json') {
+      // Credentials minted for this request: never cached, by the browser or any proxy.
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('x-content-type-options', 'nosniff');
+      return sendText(res, 200, JSON.stringify(iceDocument(ice, now())), 'application/json; charset=utf-8');
     }
     if (!staticDir) return sendText(res, 404, 'not found\n');
     return serveStatic(req, res, staticDir, pathname);

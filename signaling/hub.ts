@@ -1,10 +1,12 @@
 // Rooms and relay: what each client frame does, and who is told when a peer joins or leaves.
 
 import { WebSocket, type RawData } from 'ws';
+import type { Cluster } from './cluster';
 import { Conn } from './connection';
-import { isRejection, parseClientFrame } from './frames';
+import { isRejection, nestsDeeper, parseClientFrame } from './frames';
 import type { SignalingLimits } from './limits';
-import { CloseCode, RELAY_ENVELOPE, type ServerFrame } from './protocol';
+import { CloseCode, MAX_DATA_DEPTH, RELAY_ENVELOPE, type ServerFrame } from './protocol';
+import type { Presence } from './redis-wire';
 import { TokenBucket } from './ratelimit';
 import { Rooms } from './rooms';
 import { newCounters, type SignalingStats } from './stats';
@@ -15,6 +17,8 @@ export class Hub {
   readonly conns = new Set<Conn>();
   readonly rooms: Rooms<Conn>;
   readonly counters = newCounters();
+  /** Set when rooms are shared with other processes through Redis; then Redis decides joins. */
+  cluster?: Cluster;
 
   constructor(
     private readonly limits: SignalingLimits,
@@ -72,6 +76,8 @@ export class Hub {
 
   private join(c: Conn, room: string, peer: string): void {
     if (c.peer !== undefined) return c.fail('already-joined', `already joined ${c.room} as ${c.peer}`, 'join');
+    if (c.joining) return c.fail('already-joined', 'a join is already on its way', 'join');
+    if (this.cluster) return void this.joinShared(this.cluster, c, room, peer).catch((err: unknown) => this.log('shared join failed', err));
     const result = this.rooms.join(room, peer, c);
     if (result === 'id-taken') return c.fail('id-taken', `peer id ${peer} is taken in room ${room}`, peer);
     if (result === 'room-full') return c.fail('room-full', `room ${room} has ${this.limits.maxPeersPerRoom} peers`, room);
@@ -91,6 +97,8 @@ export class Hub {
     const bytes = Buffer.byteLength(text);
     if (bytes > limit) return c.fail('bad-frame', `relayed, this signal would be ${bytes} bytes, over ${limit}`, 'signal');
     const target = this.rooms.get(c.room, to);
+    const proc = target ? undefined : this.cluster?.procOf(c.room, to);
+    if (proc !== undefined) return this.cluster!.sendSignal(proc, c.room, c.peer, to, data);
     if (!target) return c.fail('no-such-peer', `no peer ${to} in room ${c.room}`, to);
     this.relay(c, target, to, text);
   }
@@ -132,7 +140,46 @@ export class Hub {
     c.room = c.peer = undefined;
     this.armJoinTimer(c);
     if (!this.rooms.leave(room, peer, c)) return;
+    // Shared rooms: everyone, here too, hears it from Redis, in the order Redis applied it.
+    if (this.cluster) return this.cluster.leave(room, peer);
     for (const [, other] of this.rooms.others(room, peer)) other.send({ type: 'peer-left', peer });
+  }
+
+  /** A join decided by Redis (cluster.ts): atomic across processes for the id and the room cap. */
+  private async joinShared(cluster: Cluster, c: Conn, room: string, peer: string): Promise<void> {
+    c.joining = true;
+    const reply = await cluster.join(room, peer, this.limits.maxPeersPerRoom);
+    c.joining = false;
+    if (reply.result === 'ok' && (c.ws.readyState !== WebSocket.OPEN || this.rooms.join(room, peer, c) !== 'ok')) {
+      return cluster.leave(room, peer); // closed meanwhile (or a local twin, which Redis rules out)
+    }
+    if (reply.result === 'id-taken') return c.fail('id-taken', `peer id ${peer} is taken in room ${room}`, peer);
+    if (reply.result === 'room-full') return c.fail('room-full', `room ${room} has ${this.limits.maxPeersPerRoom} peers`, room);
+    if (reply.result !== 'ok') return c.ws.close(CloseCode.unavailable, 'signaling backend unavailable; try again');
+    Object.assign(c, { room, peer, seq: reply.seq });
+    clearTimeout(c.joinTimer);
+    c.send({ type: 'welcome', room, peer, peers: [...reply.members.keys()].filter((id) => id !== peer) });
+  }
+
+  /** A room notice from Redis: told to each local peer that joined before it happened. */
+  presence(room: string, ev: Presence): void {
+    for (const [, other] of this.rooms.others(room, ev.peer)) {
+      if (other.seq < ev.seq) other.send({ type: ev.t === 'join' ? 'peer-joined' : 'peer-left', peer: ev.peer });
+    }
+  }
+
+  /** A signal another process relays to a peer here; its sender is told nothing of drops. */
+  remoteSignal(room: string, from: string, to: string, data: unknown): void {
+    const target = this.rooms.get(room, to);
+    if (!target || nestsDeeper(data, MAX_DATA_DEPTH)) return;
+    const text = JSON.stringify({ type: 'signal', from, data } satisfies ServerFrame);
+    if (Buffer.byteLength(text) > this.limits.maxPayload + RELAY_ENVELOPE) return;
+    if (target.sendText(text, true) === 'dropped') this.counters.relaysDropped++;
+  }
+
+  /** Redis lost track of this process's peers: each rejoins (its client reconnects by itself). */
+  resetShared(): void {
+    for (const c of this.conns) if (c.peer !== undefined || c.joining) c.ws.close(CloseCode.unavailable, 'signaling backend reset; rejoin');
   }
 
   /**

@@ -63,4 +63,6 @@ export const CloseCode = {
   joinTimeout: 4408,
   /** More than `maxBuffered` bytes were waiting for this client to read. */
   slowReader: 4507,
+  /** Shared rooms only: Redis could not be reached, or lost this process's peers; connect again. */
+  unavailable: 4503,
 } as const;

@@ -9,14 +9,17 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { Admission } from './admission';
+import { Cluster } from './cluster';
 import { startHeartbeat } from './heartbeat';
 import { requestHandler, upgradeHandler } from './http';
 import { Hub } from './hub';
+import type { IceSettings } from './ice';
 import { resolveLimits, type SignalingLimits } from './limits';
 import type { SignalingStats } from './stats';
 
 export { DEFAULT_LIMITS, type SignalingLimits } from './limits';
 export type { SignalingStats } from './stats';
+export { iceFromEnv, type IceSettings } from './ice';
 
 export interface SignalingOptions {
   /** 0 picks an ephemeral port. */
@@ -30,6 +33,13 @@ export interface SignalingOptions {
   now?: () => number;
   /** Where unexpected internal errors are reported. Default console.error. (Spelled out, not hub.ts's Log: the package's types must not pull in `ws`.) */
   log?: (message: string, err?: unknown) => void;
+  /** What /ice.json serves (STUN/TURN, TURN credentials minted per request); default no servers. */
+  ice?: IceSettings;
+  /**
+   * Share rooms with every signaling process on this Redis (cluster.ts). `ttlMs`: how long after a
+   * process dies its peers are announced as left (default 10 s).
+   */
+  redis?: { url: string; ttlMs?: number; prefix?: string };
 }
 
 export interface SignalingServer {
@@ -47,11 +57,20 @@ export async function startSignalingServer(opts: SignalingOptions): Promise<Sign
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(`[signaling] ${m}`, e ?? ''));
   const staticDir = opts.staticDir instanceof URL ? fileURLToPath(opts.staticDir) : opts.staticDir;
   const hub = new Hub(limits, opts.now ?? Date.now, log);
+  if (opts.redis) {
+    const events = { presence: hub.presence.bind(hub), signal: hub.remoteSignal.bind(hub), reset: hub.resetShared.bind(hub) };
+    hub.cluster = await Cluster.start({ ...opts.redis, maxSignalBytes: limits.maxPayload + 1024, log }, events);
+  }
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
-  const http = createServer(requestHandler(hub.rooms, staticDir, log));
+  const http = createServer(requestHandler(hub.rooms, staticDir, log, opts.ice, opts.now));
   const admission = new Admission(limits, hub.counters);
   http.on('upgrade', upgradeHandler(wss, admission, (ws) => hub.attach(ws)));
-  await listen(http, opts.port, host);
+  try {
+    await listen(http, opts.port, host);
+  } catch (err) {
+    await hub.cluster?.close();
+    throw err;
+  }
   http.on('error', (err) => log('http server error', err));
   const stopHeartbeat = startHeartbeat(hub.conns, limits.pingIntervalMs, () => hub.counters.closed.pingTimeout++);
 
@@ -63,7 +82,7 @@ export async function startSignalingServer(opts: SignalingOptions): Promise<Sign
       stopHeartbeat();
       for (const c of hub.conns) c.ws.terminate();
       wss.close();
-      http.close(() => resolve());
+      http.close(() => void (hub.cluster?.close() ?? Promise.resolve()).then(() => resolve()));
       http.closeAllConnections();
     }));
   return { port, url: `http://${shownHost(host)}:${port}`, stats: () => hub.stats(), close };

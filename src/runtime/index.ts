@@ -14,6 +14,7 @@ import type { StartOptions } from './options';
 
 export type * from './api-types';
 export { optionsFromUrl } from './options';
+export { pageIceConfig, parseIceConfig, type Fetcher, type IceConfig, type IceTransportPolicy } from './ice';
 export { ClosedError, QuorumError, StorageFullError, ValidationError } from '../core/errors';
 export * from '../client/index';
 

@@ -135,7 +135,7 @@ export async function createNode(options: StartOptions, env: RuntimeEnv): Promis
     throw err;
   }
   keepNodeId(room.id, id, env.idStore);
-  const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers, authKey: keys?.auth });
+  const webrtc = new WebRtcTransport({ signaling, createPeer: env.createPeer, iceServers: opts.iceServers, iceTransportPolicy: opts.iceTransportPolicy, authKey: keys?.auth });
   const transport = new FaultyTransport(webrtc, systemRandom);
   const core = await DynamoCore.start(
     { id, transport, storage, clock: systemClock, random: systemRandom },

@@ -4,6 +4,7 @@
 import { ValidationError } from '../core/errors';
 import { ID_PATTERN as ID } from '../../signaling/protocol';
 import { MAX_SECRET_CHARS } from '../adapters/secret/room-key';
+import { parseIcePolicy, parseIceServers, type IceTransportPolicy } from './ice';
 
 export interface StartOptions {
   /** Ring name; also the IndexedDB namespace. */
@@ -14,7 +15,10 @@ export interface StartOptions {
   n?: number;
   r?: number;
   w?: number;
+  /** STUN/TURN servers for peers on other networks (validated and bounded: see ice.ts). */
   iceServers?: RTCIceServer[];
+  /** 'relay' uses TURN-relayed candidates only. Default 'all'. */
+  iceTransportPolicy?: IceTransportPolicy;
   /**
    * Room secret: only peers holding it get in, and the signaling server sees a room id derived from
    * room and secret instead of either (README, "Trust model"). Without it the room is open.
@@ -73,7 +77,8 @@ export function resolveOptions(o: StartOptions): ResolvedOptions {
   if (o.zone !== undefined && (typeof o.zone !== 'string' || o.zone.length === 0 || o.zone.length > 64)) {
     throw new ValidationError(`zone must be a string of 1-64 characters, got ${JSON.stringify(o.zone)}`);
   }
-  const base = { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, zone: o.zone, n, r, w, iceServers: o.iceServers ?? [] };
+  const ice = { iceServers: parseIceServers(o.iceServers ?? []), iceTransportPolicy: parseIcePolicy(o.iceTransportPolicy) };
+  const base = { room: o.room, signalingUrl: o.signalingUrl, nodeId: o.nodeId, zone: o.zone, n, r, w, ...ice };
   return { ...base, autoRemoveAfterMs, joinWaitMs, tombstoneGraceMs, versioning, protected: secret !== undefined };
 }
 

@@ -57,6 +57,8 @@ export interface WebRtcOptions {
   signaling: Signaling;
   createPeer: PeerFactory;
   iceServers?: RTCIceServer[];
+  /** 'relay': TURN-relayed candidates only. Default 'all'. */
+  iceTransportPolicy?: 'all' | 'relay';
   /** A link not connected after this long is abandoned and retried. */
   connectTimeoutMs?: number;
   chunkChars?: number;
@@ -175,6 +177,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
       maxMessageChars: 64 << 20,
       authTimeoutMs: 5_000,
       iceServers: [],
+      iceTransportPolicy: 'all',
       ...opts,
     };
     this.self = opts.signaling.peer;
@@ -280,7 +283,7 @@ export class WebRtcTransport extends TransportEvents implements Transport {
   }
 
   private openLink(peer: NodeId, session: string, initiator: boolean): Link {
-    const sp = this.o.createPeer({ initiator, trickle: true, objectMode: true, config: { iceServers: this.o.iceServers } });
+    const sp = this.o.createPeer({ initiator, trickle: true, objectMode: true, config: { iceServers: this.o.iceServers, iceTransportPolicy: this.o.iceTransportPolicy } });
     const link: Link = {
       peer,
       session,

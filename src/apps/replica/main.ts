@@ -4,8 +4,9 @@
 
 import { parseArgs } from 'node:util';
 import { startNode, type DynamoNode } from '../../runtime/node-entry';
+import { replicaIceConfig } from './ice';
 
-const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--data DIR] [--secret S] [--zone Z] [--id ID] [--n N --r R --w W]
+const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--data DIR] [--secret S] [--zone Z] [--id ID] [--n N --r R --w W] [--ice FILE|URL]
 
   --room R      the ring to join (as in a tab's ?room=)
   --signal URL  the signaling server's WebSocket URL
@@ -15,11 +16,13 @@ const USAGE = `Usage: dynamo-node --room R --signal ws://HOST:PORT/signal [--dat
   --zone Z      this replica's failure domain (default: the host name); a key's replicas span zones
   --id ID       pin the node id (default: the one kept in DIR, else a fresh one)
   --n, --r, --w replication and quorum sizes (defaults 3, 2, 2; must match the ring's)
+  --ice FILE|URL  STUN/TURN as JSON { iceServers, iceTransportPolicy? } (default: the signaling
+                server's /ice.json, which mints short-lived TURN credentials; none if it has none)
   --help        this text
 `;
 
 /** What the command line asks for, or the reason it cannot be run (exit code 2). */
-export function parseCommandLine(argv: string[], env: Record<string, string | undefined> = {}): { help: true } | { help: false; options: Parameters<typeof startNode>[0] } {
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined> = {}): { help: true } | { help: false; options: Parameters<typeof startNode>[0]; ice?: string } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -33,6 +36,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       n: { type: 'string' },
       r: { type: 'string' },
       w: { type: 'string' },
+      ice: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -47,7 +51,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   };
   const secret = values.secret ?? (env.DYNAMO_SECRET || undefined);
   const options = { room: values.room, signalingUrl: values.signal, dataDir: values.data, nodeId: values.id, zone: values.zone, n: num('n'), r: num('r'), w: num('w') };
-  return { help: false, options: secret === undefined ? options : { ...options, secret } };
+  const ice = values.ice === undefined ? {} : { ice: values.ice };
+  return { help: false, options: secret === undefined ? options : { ...options, secret }, ...ice };
 }
 
 async function main(): Promise<void> {
@@ -64,7 +69,8 @@ async function main(): Promise<void> {
   }
   let node: DynamoNode;
   try {
-    node = await startNode(parsed.options);
+    const ice = await replicaIceConfig(parsed.ice, parsed.options.signalingUrl);
+    node = await startNode({ ...parsed.options, ...ice });
   } catch (err) {
     process.stderr.write(`dynamo-node: ${(err as Error).name === 'Error' ? '' : `${(err as Error).name}: `}${(err as Error).message}\n`);
     process.exit(1);

@@ -1,7 +1,7 @@
 // Page boot shared by the apps: start this tab's node from the URL, expose it as window.dynamo,
 // keep the status bar ("connected to N peers") live, and show a clear message if it cannot start.
 
-import { optionsFromUrl, startNode, type DynamoNode } from '../../runtime';
+import { optionsFromUrl, pageIceConfig, startNode, type DynamoNode } from '../../runtime';
 import { coalesce } from './dom';
 import { secretOf } from './invite';
 
@@ -15,7 +15,10 @@ export async function boot(status: HTMLElement): Promise<DynamoNode | undefined>
   keepQueryInLinks();
   status.textContent = 'Starting node…';
   try {
-    const node = await startNode(optionsFromUrl(location));
+    const options = optionsFromUrl(location);
+    // STUN/TURN from ?ice= or the signaling server's /ice.json (short-lived TURN credentials).
+    const ice = await pageIceConfig(location, options.signalingUrl, (url, init) => fetch(url, init));
+    const node = await startNode({ ...options, ...ice });
     window.dynamo = node;
     // Another secret is another room: start over in it rather than keep serving this one.
     const secret = secretOf(location.hash);
