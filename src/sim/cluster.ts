@@ -41,6 +41,7 @@ import type { Clock, CancelTimer } from '../ports/clock';
 import type { Json, KeyRecord } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { DynamoCore, type GetResult, type NodeConfig, type PutResult, type RequestOptions, type WriteOptions } from '../core/node';
+import type { Mutants } from '../core/mutants';
 import * as versions from '../core/versions';
 import type { SiblingSet } from '../core/versions';
 import { VirtualClock } from './clock';
@@ -61,6 +62,8 @@ export interface SimClusterOptions {
   storage?: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
   /** Each node's wall clock and timer lateness (node-time.ts); default: the shared clock, exact. */
   time?: (id: NodeId) => NodeTimeModel | undefined;
+  /** Deliberate bugs every node is built with (core/mutants.ts): the checkers must catch them. */
+  mutants?: Mutants;
 }
 
 /** The call was never made: its node was down when the client called. Nothing was written. */
@@ -170,6 +173,7 @@ export class SimCluster {
   private readonly logSize: number;
   private readonly newBacking: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
   private readonly timeOf: (id: NodeId) => NodeTimeModel | undefined;
+  private readonly mutants: Mutants | undefined;
 
   private constructor(
     readonly seed: number,
@@ -184,6 +188,7 @@ export class SimCluster {
     this.logSize = opts.logSize ?? 200;
     this.newBacking = opts.storage ?? (() => new SimStorageBacking());
     this.timeOf = opts.time ?? (() => undefined);
+    this.mutants = opts.mutants;
     for (const id of ids) this.backings.set(id, this.newBacking(id, this.clock));
   }
 
@@ -287,6 +292,7 @@ export class SimCluster {
       storage: this.backingOf(id).open(),
       clock,
       random: this.rng.fork(`node:${id}:${n}`),
+      ...(this.mutants ? { mutants: this.mutants } : {}),
     };
     const node = await DynamoCore.start(deps, this.config);
     // A crash during start leaves a node nobody may use: its clock is already dead.

@@ -22,6 +22,7 @@
 
 import type { NodeId } from '../ports/transport';
 import type { NodeConfig } from '../core/node';
+import type { Mutant } from '../core/mutants';
 import { check, formatReport, History, type CheckReport } from './checker';
 import { SimCluster } from './cluster';
 import { AckChecker } from './acks';
@@ -163,6 +164,8 @@ export interface SwarmOptions {
   drop?: readonly number[];
   config?: Partial<NodeConfig>;
   trace?: number;
+  /** A deliberate bug every node runs with (core/mutants.ts): the seed should fail. */
+  mutant?: Mutant;
 }
 
 export interface SwarmResult {
@@ -207,6 +210,7 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmResult> {
       nodes: 5,
       config: opts.config ?? {},
       network: { trace: opts.trace ?? 0 },
+      ...(opts.mutant ? { mutants: new Set([opts.mutant]) } : {}),
       storage: (id, clock) => {
         const b = new FaultyBacking(clock, root.fork(`disk:${id}`), profile.storage, dots.observer(id));
         backings.set(id, b);
@@ -317,6 +321,7 @@ async function stopFaults(cluster: SimCluster, m: Machines): Promise<void> {
 export function swarmReplay(opts: SwarmOptions): string {
   const parts = [`npm run sim -- --faults all --seeds 1 --start ${opts.seed} --ops ${opts.ops ?? 300}`];
   if (opts.drop?.length) parts.push(`--drop ${opts.drop.join(',')}`);
+  if (opts.mutant) parts.push(`--mutant ${opts.mutant}`);
   return parts.join(' ');
 }
 
