@@ -459,10 +459,12 @@ export class SimCluster {
     return rec ? versions.fromJson(rec.value) : undefined;
   }
 
-  /** Hint records in the node's durable storage. */
-  hintsHeld(id: NodeId): number {
+  /** Hint records in the node's durable storage (only those for owners `which` accepts, if given). */
+  hintsHeld(id: NodeId, which?: (owner: NodeId) => boolean): number {
     let n = 0;
-    for (const name of this.backingOf(id).meta.keys()) if (name.startsWith('hint:')) n++;
+    for (const name of this.backingOf(id).meta.keys()) {
+      if (name.startsWith('hint:') && (!which || which(name.slice(5, name.indexOf('\u0000'))))) n++;
+    }
     return n;
   }
 

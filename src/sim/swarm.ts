@@ -31,7 +31,7 @@ import { FaultyBacking, type StorageFaults } from './faulty-storage';
 import { NodeTime, type TimeFaults } from './node-time';
 import { seededRandom, type SeededRandom } from './random';
 import { checkRecovery, formatRecovery, type RecoveryReport } from './recovery';
-import { applyFault, faultSchedule, formatFault, repairAndCollect, runClients, type Fault } from './workload';
+import { applyFault, faultSchedule, formatFault, repairAndCollect, runClients, type Fault, type Mix } from './workload';
 
 export interface FaultProfile {
   /** Mean virtual ms between network and crash faults. */
@@ -52,6 +52,16 @@ export interface FaultProfile {
   jumpMs: number;
   keys: number;
   w: number | 'any' | undefined;
+  /** Upper bound of a client's pause between calls: long pauses stretch the run over virtual minutes. */
+  thinkMs: number;
+  mix: Mix;
+  /** Each client talks only to its home node (a tab's app talks to its own node). */
+  sticky: boolean;
+  /** Chance a write's value is large, and how large. */
+  largeRate: number;
+  largeBytes: number;
+  /** Liveness with a casualty: one node stays down (dead), or stays down and is removed (removed). */
+  casualty: 'none' | 'dead' | 'removed';
 }
 
 export type SwarmFault =
@@ -65,14 +75,25 @@ export const LIVENESS_BOUND_MS = 5 * 60_000;
 
 const on = (rng: SeededRandom): boolean => rng.chance(0.5);
 
+const MIXES: readonly Mix[] = [
+  { rmw: 6, blind: 1, chained: 2, read: 1, delete: 1 },
+  { rmw: 2, blind: 4, chained: 1, read: 1, delete: 1 },
+  { rmw: 4, blind: 1, chained: 1, read: 1, delete: 3 },
+];
+
 export function drawProfile(rng: SeededRandom): FaultProfile {
+  const more = rng.fork('more');
+  const thinkMs = more.pick([20, 20, 250, 1000]);
+  // Longer runs get sparser faults, so crashes and partitions outlast failure detection.
+  const stretch = Math.sqrt(thinkMs / 20);
   const slowDisk = on(rng);
   const spikes = on(rng);
   const lateTimers = on(rng);
   const clocks = on(rng);
   const w = rng.chance(0.2) ? ('any' as const) : undefined;
-  return {
-    gapMs: 80 + rng.int(300),
+  const large = more.chance(0.25);
+  const profile: FaultProfile = {
+    gapMs: Math.round((80 + rng.int(300)) * stretch),
     partitions: on(rng),
     crashes: on(rng),
     links: on(rng),
@@ -99,9 +120,19 @@ export function drawProfile(rng: SeededRandom): FaultProfile {
     jumpGapMs: on(rng) ? 500 + rng.int(3000) : 0,
     // Up to 40 minutes: past autoRemoveAfterMs (10), as a machine that slept through a meeting.
     jumpMs: 1000 + rng.int(40 * 60_000),
-    keys: rng.pick([4, 12, 40]),
+    keys: more.pick([4, 12, 40, 200]),
     w,
+    thinkMs,
+    mix: more.pick(MIXES),
+    sticky: more.chance(0.5),
+    largeRate: large ? 0.05 : 0,
+    largeBytes: large ? 20_000 + more.int(200_000) : 0,
+    casualty: more.pick(['none', 'none', 'dead', 'removed'] as const),
   };
+  // A removed casualty's disk is gone for good. Not with w 'any' (it may hold a write's one copy),
+  // nor after a wipe (a W=2 write on the wiped disk and the casualty's would be on none).
+  if (profile.casualty === 'removed' && (w !== undefined || profile.wipe)) profile.casualty = 'dead';
+  return profile;
 }
 
 export function formatProfile(p: FaultProfile): string {
@@ -121,6 +152,11 @@ export function formatProfile(p: FaultProfile): string {
     p.jumpGapMs > 0 ? `clock-jumps every ~${p.jumpGapMs}ms ≤±${p.jumpMs}ms` : '',
     `keys ${p.keys}`,
     p.w === undefined ? '' : `w ${p.w}`,
+    `think ≤${p.thinkMs}ms`,
+    `mix ${Object.entries(p.mix).map(([k, v]) => `${k}:${v}`).join('/')}`,
+    p.sticky ? 'sticky clients' : '',
+    p.largeRate > 0 ? `large values ${(p.largeRate * 100).toFixed(0)}%×${p.largeBytes}B` : '',
+    p.casualty === 'none' ? '' : `casualty ${p.casualty}`,
   ];
   return parts.filter(Boolean).join(', ');
 }
@@ -208,7 +244,9 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmResult> {
     cluster = await SimCluster.create({
       seed: opts.seed,
       nodes: 5,
-      config: opts.config ?? {},
+      // Reaping within the run: the grace outlasts every fault (a hint or stray copy older than the
+      // grace may bring a deleted value back by design, node-config.ts), and a round every 2 s.
+      config: { tombstoneGraceMs: faultsLastMs(profile, opts.ops ?? 300) + 30_000, reapIntervalMs: 2_000, ...opts.config },
       network: { trace: opts.trace ?? 0 },
       ...(opts.mutant ? { mutants: new Set([opts.mutant]) } : {}),
       storage: (id, clock) => {
@@ -249,20 +287,33 @@ async function runPhases(cluster: SimCluster, opts: SwarmOptions, result: SwarmR
   for (const b of m.backings.values()) b.armed = true;
   const ops = opts.ops ?? 300;
   const keys = Array.from({ length: p.keys }, (_, i) => `k${i}`);
-  const durationMs = (ops / CLIENTS) * 25;
+  const durationMs = faultsLastMs(p, ops);
   const dropped = new Set(opts.drop ?? []);
   const generated = swarmSchedule(seededRandom(opts.seed).fork('swarm').fork('schedule'), cluster.ids, p, durationMs);
   const schedule = generated.map((fault, index) => ({ index, fault })).filter((f) => !dropped.has(f.index));
   const history = new History();
   let done = false;
   const onAck = (key: string, value: string, replicas: number) => m.acks.onAck(key, value, replicas);
-  const work = runClients(cluster, history, { ops, clients: CLIENTS, keys, onAck, ...(p.w === undefined ? {} : { w: p.w }) }).finally(() => (done = true));
+  const ids = [...cluster.ids];
+  const work = runClients(cluster, history, {
+    ops,
+    clients: CLIENTS,
+    keys,
+    onAck,
+    thinkMs: p.thinkMs,
+    mix: p.mix,
+    largeRate: p.largeRate,
+    largeBytes: p.largeBytes,
+    ...(p.sticky ? { nodesFor: (c: string) => [ids[Number(c.slice(1)) % ids.length] as NodeId] } : {}),
+    ...(p.w === undefined ? {} : { w: p.w }),
+  }).finally(() => (done = true));
   const faults = schedule.map((s) => s.fault);
   const [, applied] = await cluster.drive(Promise.all([work, applySwarmFaults(cluster, m, faults, () => done)]));
   result.schedule = schedule.slice(0, applied);
   result.applied = applied;
   await stopFaults(cluster, m);
-  result.recovery = await checkRecovery(cluster, history, keys, { boundMs: LIVENESS_BOUND_MS });
+  const down = await casualty(cluster, p, seededRandom(opts.seed).fork('casualty'));
+  result.recovery = await checkRecovery(cluster, history, keys, { boundMs: LIVENESS_BOUND_MS, down });
   result.report = check(history, await repairAndCollect(cluster, history, keys));
 }
 
@@ -305,6 +356,25 @@ async function restart(cluster: SimCluster, m: Machines, id: NodeId): Promise<vo
   if (b) b.armed = false;
   await cluster.restart(id);
   if (b) b.armed = true;
+}
+
+/**
+ * VOPR's liveness mode keeps a core of the cluster up, not all of it: with a casualty one node
+ * crashes for good as the faults stop (the ring must route around it: failure detection, sloppy
+ * quorum), and with 'removed' a member also removes it (its partitions move to the rest).
+ */
+async function casualty(cluster: SimCluster, p: FaultProfile, rng: SeededRandom): Promise<NodeId[]> {
+  if (p.casualty === 'none') return [];
+  const victim = rng.pick(cluster.ids);
+  cluster.crash(victim);
+  if (p.casualty === 'dead') return [victim];
+  await cluster.removeMember(rng.pick(cluster.ids.filter((id) => id !== victim)), victim);
+  return [];
+}
+
+/** Virtual ms the faults are spread over: about how long the clients take. */
+function faultsLastMs(p: FaultProfile, ops: number): number {
+  return (ops / CLIENTS) * (25 + p.thinkMs / 2);
 }
 
 /** The end of the faults: links healed and clean, disks calm (still slow), timers on time, every node up. */
