@@ -16,6 +16,7 @@
 //                                           membership changes: a new node joins; a node leaves (hands
 //                                           its data over, then stops); a member is removed by another
 //   .partition(groups)  .isolate(id)  .heal()  .configureNetwork(cfg)
+//   .pause(id, ms)                          the node's timers and incoming messages wait (GC, frozen tab)
 //   .sleep(ms)                              a promise on virtual time (for client and fault coroutines)
 //   .settle()                               lets every pending microtask run (no virtual time passes)
 //   .run(ms)  .runUntil(pred, { maxTime? })  .drive(promise, { maxTime? })
@@ -79,8 +80,11 @@ export class CrashedError extends Error {
 /** A Clock view for one node incarnation: once it crashes, its timers never fire again. */
 class NodeClock implements Clock {
   alive = true;
+  /** Paused (a GC pause, a frozen tab): timers due before then fire then. */
+  pausedUntil = 0;
   /** One guard per incarnation, so a timer costs no wrapper object (nodes set one per request). */
   private readonly fireGuarded = (fn: () => void): void => {
+    if (this.pausedUntil > this.clock.now()) return void this.clock.scheduleAt(this.pausedUntil, this.fireGuarded, fn);
     if (this.alive) fn();
   };
   constructor(
@@ -305,6 +309,18 @@ export class SimCluster {
     const b = this.backings.get(id);
     if (!b) throw new RangeError(`unknown node ${id}`);
     return b;
+  }
+
+  /**
+   * The node stops for `ms` (a GC pause, a hidden tab the browser froze): its timers and the
+   * messages reaching it wait until then. Work already running (a storage completion) goes on.
+   */
+  pause(id: NodeId, ms: number): void {
+    const inc = this.live.get(id);
+    if (!inc) return;
+    inc.clock.pausedUntil = Math.max(inc.clock.pausedUntil, this.clock.now() + ms);
+    this.net.pause(id, this.clock.now() + ms);
+    this.note(`pause ${id} for ${ms}ms`);
   }
 
   // ---- network faults --------------------------------------------------------------------------

@@ -18,7 +18,11 @@
 // disks (acks.ts). Any failure, a run that throws, or a rejection nobody handled fails the seed.
 // Fault classes: partitions, crashes (with a prefix of the queued writes durable, torn batches), lossy
 // links, one wipe of a whole disk, slow disks, latency spikes, read errors, full disks, skewed and
-// drifting clocks, clock jumps (up to 40 minutes either way), late timers.
+// drifting clocks, clock jumps (up to 40 minutes either way), late timers; paused nodes (GC pauses,
+// frozen tabs), one-way cuts, slowed links, loss bursts, and crashes triggered by the node's own
+// handoff (hint delivery, key transfer) or anti-entropy traffic. The workload (workload.ts) draws its
+// mix (deletes, blind writes), think time, sticky clients, large values and key count per seed too;
+// the liveness phase may keep a casualty down (dead, or removed from the ring).
 
 import type { NodeId } from '../ports/transport';
 import type { NodeConfig } from '../core/node';
@@ -62,13 +66,26 @@ export interface FaultProfile {
   largeBytes: number;
   /** Liveness with a casualty: one node stays down (dead), or stays down and is removed (removed). */
   casualty: 'none' | 'dead' | 'removed';
+  /** Mean virtual ms between each of these (0: never): paused nodes (and their longest pause), one-way
+   *  cuts, slowed links, loss bursts, and crashes triggered by a node's own handoff or AAE traffic. */
+  pauseGapMs: number;
+  pauseMs: number;
+  oneWayGapMs: number;
+  slowLinkGapMs: number;
+  burstGapMs: number;
+  crashDuringGapMs: number;
 }
 
 export type SwarmFault =
   | Fault
   | { at: number; kind: 'disk-full'; node: NodeId; ms: number }
   | { at: number; kind: 'clock-jump'; node: NodeId; ms: number }
-  | { at: number; kind: 'wipe'; node: NodeId };
+  | { at: number; kind: 'wipe'; node: NodeId }
+  | { at: number; kind: 'pause'; node: NodeId; ms: number }
+  | { at: number; kind: 'one-way'; from: NodeId; to: NodeId }
+  | { at: number; kind: 'slow-link'; a: NodeId; b: NodeId; ms: number }
+  | { at: number; kind: 'loss-burst'; ms: number; loss: number }
+  | { at: number; kind: 'crash-during'; node: NodeId; work: 'handoff' | 'aae' };
 
 /** Virtual ms the ring gets to converge once the faults stop (hints every second, AAE sweeps every 5 s). */
 export const LIVENESS_BOUND_MS = 5 * 60_000;
@@ -128,11 +145,26 @@ export function drawProfile(rng: SeededRandom): FaultProfile {
     largeRate: large ? 0.05 : 0,
     largeBytes: large ? 20_000 + more.int(200_000) : 0,
     casualty: more.pick(['none', 'none', 'dead', 'removed'] as const),
+    ...moreFaults(rng.fork('more-faults'), thinkMs),
   };
   // A removed casualty's disk is gone for good. Not with w 'any' (it may hold a write's one copy),
   // nor after a wipe (a W=2 write on the wiped disk and the casualty's would be on none).
   if (profile.casualty === 'removed' && (w !== undefined || profile.wipe)) profile.casualty = 'dead';
   return profile;
+}
+
+/** Item 3's faults: each on for half the seeds, at its own rate. */
+function moreFaults(rng: SeededRandom, thinkMs: number): Pick<FaultProfile, 'pauseGapMs' | 'pauseMs' | 'oneWayGapMs' | 'slowLinkGapMs' | 'burstGapMs' | 'crashDuringGapMs'> {
+  const gap = (lo: number, spread: number) => (on(rng) ? Math.round((lo + rng.int(spread)) * Math.sqrt(thinkMs / 20)) : 0);
+  return {
+    pauseGapMs: gap(100, 800),
+    // A GC pause (tens of ms) or a frozen hidden tab (seconds, past deadAfterMs).
+    pauseMs: rng.chance(0.5) ? 50 + rng.int(500) : 1000 + rng.int(20_000),
+    oneWayGapMs: gap(100, 800),
+    slowLinkGapMs: gap(100, 800),
+    burstGapMs: gap(100, 800),
+    crashDuringGapMs: gap(200, 1000),
+  };
 }
 
 export function formatProfile(p: FaultProfile): string {
@@ -157,6 +189,11 @@ export function formatProfile(p: FaultProfile): string {
     p.sticky ? 'sticky clients' : '',
     p.largeRate > 0 ? `large values ${(p.largeRate * 100).toFixed(0)}%×${p.largeBytes}B` : '',
     p.casualty === 'none' ? '' : `casualty ${p.casualty}`,
+    p.pauseGapMs > 0 ? `pauses every ~${p.pauseGapMs}ms ≤${p.pauseMs}ms` : '',
+    p.oneWayGapMs > 0 ? `one-way cuts every ~${p.oneWayGapMs}ms` : '',
+    p.slowLinkGapMs > 0 ? `slow links every ~${p.slowLinkGapMs}ms` : '',
+    p.burstGapMs > 0 ? `loss bursts every ~${p.burstGapMs}ms` : '',
+    p.crashDuringGapMs > 0 ? `crashes mid-handoff/AAE every ~${p.crashDuringGapMs}ms` : '',
   ];
   return parts.filter(Boolean).join(', ');
 }
@@ -181,14 +218,37 @@ export function swarmSchedule(rng: SeededRandom, ids: readonly NodeId[], p: Faul
   const clock = rng.fork('clock');
   const jumps = timeline(clock, p.jumpGapMs, durationMs, (at) => ({ at, kind: 'clock-jump', node: clock.pick(ids), ms: Math.round((clock.next() * 2 - 1) * p.jumpMs) }));
   const wipes: SwarmFault[] = p.wipe ? [{ at: Math.round(disk.next() * durationMs), kind: 'wipe', node: disk.pick(ids) }] : [];
+  const r = rng.fork('more');
+  const two = () => {
+    const [a, b] = r.shuffle([...ids]);
+    return [a as NodeId, b as NodeId] as const;
+  };
+  const more = [
+    ...timeline(r, p.pauseGapMs, durationMs, (at) => ({ at, kind: 'pause', node: r.pick(ids), ms: 1 + r.int(p.pauseMs) })),
+    ...timeline(r, p.oneWayGapMs, durationMs, (at) => {
+      const [from, to] = two();
+      return { at, kind: 'one-way', from, to };
+    }),
+    ...timeline(r, p.slowLinkGapMs, durationMs, (at) => {
+      const [a, b] = two();
+      return { at, kind: 'slow-link', a, b, ms: 20 + r.int(500) };
+    }),
+    ...timeline(r, p.burstGapMs, durationMs, (at) => ({ at, kind: 'loss-burst', ms: 50 + r.int(1500), loss: 0.3 + 0.6 * r.next() })),
+    ...(p.crashes ? timeline(r, p.crashDuringGapMs, durationMs, (at) => ({ at, kind: 'crash-during', node: r.pick(ids), work: r.pick(['handoff', 'aae'] as const) })) : []),
+  ] satisfies SwarmFault[];
   // Stable: faults at the same time keep their source order, so the merge is a function of the seed.
-  return [...base, ...full, ...jumps, ...wipes].sort((a, b) => a.at - b.at);
+  return [...base, ...full, ...jumps, ...wipes, ...more].sort((a, b) => a.at - b.at);
 }
 
 export function formatSwarmFault(f: SwarmFault): string {
   if (f.kind === 'disk-full') return `t=${f.at} disk-full ${f.node} for ${f.ms}ms`;
   if (f.kind === 'clock-jump') return `t=${f.at} clock-jump ${f.node} by ${f.ms}ms`;
   if (f.kind === 'wipe') return `t=${f.at} wipe ${f.node}`;
+  if (f.kind === 'pause') return `t=${f.at} pause ${f.node} for ${f.ms}ms`;
+  if (f.kind === 'one-way') return `t=${f.at} one-way cut ${f.from} -> ${f.to}`;
+  if (f.kind === 'slow-link') return `t=${f.at} slow link ${f.a} <-> ${f.b} up to ${f.ms}ms`;
+  if (f.kind === 'loss-burst') return `t=${f.at} loss burst ${(f.loss * 100).toFixed(0)}% for ${f.ms}ms`;
+  if (f.kind === 'crash-during') return `t=${f.at} crash ${f.node} at its next ${f.work} message`;
   return formatFault(f);
 }
 
@@ -259,7 +319,9 @@ export async function runSwarm(opts: SwarmOptions): Promise<SwarmResult> {
         return times.get(id);
       },
     });
-    await runPhases(cluster, opts, result, { backings, times, acks });
+    const machines: Machines = { backings, times, acks, slowed: [], trigger: undefined, stopped: false };
+    watchSends(cluster, machines);
+    await runPhases(cluster, opts, result, machines);
   } catch (err) {
     result.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
@@ -279,6 +341,31 @@ interface Machines {
   backings: Map<NodeId, FaultyBacking>;
   times: Map<NodeId, NodeTime>;
   acks: AckChecker;
+  /** Links slowed by the schedule (cleared when the faults stop). */
+  slowed: Array<[NodeId, NodeId]>;
+  /** An armed crash-during: the node crashes right after it sends a frame of that type. */
+  trigger: { node: NodeId; prefix: string; until: number } | undefined;
+  /** The faults stopped: a pending restart of a crash-during is left to stopFaults. */
+  stopped: boolean;
+}
+
+/** How long an armed crash-during waits for its kind of traffic before it lapses. */
+const TRIGGER_WAIT_MS = 10_000;
+/** A node crashed mid-transfer comes back this much later. */
+const RESTART_AFTER_MS = 2_000;
+
+/** The network hook behind crash-during: the send goes out, then the node dies before its next step. */
+function watchSends(cluster: SimCluster, m: Machines): void {
+  cluster.net.onSend = (from, _to, data) => {
+    const t = m.trigger;
+    if (!t || t.node !== from) return;
+    if (cluster.clock.now() > t.until) return void (m.trigger = undefined);
+    // A frame is an 8-digit checksum, then the message's JSON (protocol/messages.ts, seal).
+    if (!data.startsWith(t.prefix, 8)) return;
+    m.trigger = undefined;
+    cluster.clock.scheduleAt(cluster.clock.now(), () => cluster.crash(from), undefined);
+    cluster.clock.scheduleAt(cluster.clock.now() + RESTART_AFTER_MS, () => void (m.stopped ? undefined : restart(cluster, m, from).catch(() => undefined)), undefined);
+  };
 }
 
 /** The workload under faults, then liveness, then repair and the safety check. */
@@ -331,6 +418,12 @@ async function applySwarmFaults(cluster: SimCluster, m: Machines, faults: readon
 }
 
 async function applyOne(cluster: SimCluster, m: Machines, f: SwarmFault): Promise<void> {
+  const now = cluster.clock.now();
+  if (f.kind === 'pause') return cluster.pause(f.node, f.ms);
+  if (f.kind === 'one-way') return void (cluster.net.block(f.from, f.to), cluster.log.push(`${now.toFixed(3).padStart(12)}  one-way cut ${f.from} -> ${f.to}`));
+  if (f.kind === 'slow-link') return void (cluster.net.setLink(f.a, f.b, { minDelayMs: f.ms / 2, maxDelayMs: f.ms }), m.slowed.push([f.a, f.b]));
+  if (f.kind === 'loss-burst') return cluster.net.burst(now + f.ms, f.loss);
+  if (f.kind === 'crash-during') return void (m.trigger = { node: f.node, prefix: `{"type":"${f.work}"`, until: now + TRIGGER_WAIT_MS });
   if (f.kind === 'disk-full') return m.backings.get(f.node)?.fill(cluster.clock.now() + f.ms);
   if (f.kind === 'clock-jump') return m.times.get(f.node)?.jump(f.ms);
   if (f.kind === 'restart') return restart(cluster, m, f.node);
@@ -379,6 +472,10 @@ function faultsLastMs(p: FaultProfile, ops: number): number {
 
 /** The end of the faults: links healed and clean, disks calm (still slow), timers on time, every node up. */
 async function stopFaults(cluster: SimCluster, m: Machines): Promise<void> {
+  m.trigger = undefined;
+  m.stopped = true;
+  for (const [a, b] of m.slowed) cluster.net.setLink(a, b, null);
+  cluster.net.burst(0, 0);
   cluster.heal();
   cluster.configureNetwork({ loss: 0, duplicate: 0, reorder: false });
   for (const b of m.backings.values()) b.calm();
