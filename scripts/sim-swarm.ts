@@ -3,7 +3,7 @@
 // its replay command, and (unless --no-shrink) the schedule shrunk greedily, fault by fault.
 
 import { MUTANT_BUGS, MUTANTS, type Mutant } from '../src/core/mutants';
-import { formatProfile, formatSwarmFailure, runSwarm, type SwarmOptions, type SwarmResult } from '../src/sim/swarm';
+import { formatProfile, formatSwarmFailure, runSwarm, shrinkSwarm, type SwarmOptions, type SwarmResult } from '../src/sim/swarm';
 
 export interface CampaignOptions {
   seeds: number;
@@ -16,19 +16,10 @@ export interface CampaignOptions {
   mutant?: Mutant;
 }
 
-async function shrink(opts: SwarmOptions, failing: SwarmResult): Promise<SwarmOptions> {
-  let best = opts;
-  for (const { index } of failing.schedule) {
-    const trial = { ...best, drop: [...(best.drop ?? []), index] };
-    if (!(await runSwarm(trial)).ok) best = trial;
-  }
-  return best;
-}
-
 async function report(opts: SwarmOptions, first: SwarmResult, doShrink: boolean): Promise<void> {
   console.log(`\n${formatSwarmFailure(await runSwarm({ ...opts, trace: 30 }), opts)}`);
   if (!doShrink || first.schedule.length === 0) return;
-  const small = await shrink(opts, first);
+  const small = await shrinkSwarm(opts, first);
   if (small === opts) return console.log('(no fault could be dropped: the schedule above is minimal)');
   console.log(`\nshrunk (dropped ${(small.drop?.length ?? 0) - (opts.drop?.length ?? 0)} faults):`);
   console.log(formatSwarmFailure(await runSwarm({ ...small, trace: 30 }), small));

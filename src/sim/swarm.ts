@@ -9,6 +9,8 @@
 //   runSwarm(opts)                -> Promise<SwarmResult>  one seed: workload under the profile's faults,
 //                                    then liveness (recovery.ts), then the final safety check
 //   swarmReplay(opts)  formatSwarmFailure(result, opts)
+//   shrinkSwarm(opts, failing)    -> Promise<SwarmOptions>  the same seed with as many faults dropped as
+//                                    still fail (greedy; what a failure prints after its replay command)
 //
 // A seed's run, in order: a cluster whose disks are FaultyBackings and whose nodes have their own
 // clocks (NodeTime); clients and the schedule run together; then the faults stop (heal, clean links,
@@ -482,6 +484,19 @@ async function stopFaults(cluster: SimCluster, m: Machines): Promise<void> {
   for (const t of m.times.values()) t.calm();
   for (const id of cluster.ids) await restart(cluster, m, id);
   await cluster.waitForMesh();
+}
+
+/**
+ * Greedy shrinking of a failing seed: drop each applied fault in turn, keep the drop if the seed
+ * still fails. Each rerun is exact (seeded), so this costs one run per applied fault.
+ */
+export async function shrinkSwarm(opts: SwarmOptions, failing: SwarmResult): Promise<SwarmOptions> {
+  let best = opts;
+  for (const { index } of failing.schedule) {
+    const trial = { ...best, drop: [...(best.drop ?? []), index] };
+    if (!(await runSwarm(trial)).ok) best = trial;
+  }
+  return best;
 }
 
 /** The command that reruns one seed of the swarm exactly. */
