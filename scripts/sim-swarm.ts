@@ -3,7 +3,7 @@
 // its replay command, and (unless --no-shrink) the schedule shrunk greedily, fault by fault.
 
 import { MUTANT_BUGS, MUTANTS, type Mutant } from '../src/core/mutants';
-import { formatProfile, formatSwarmFailure, runSwarm, shrinkSwarm, type SwarmOptions, type SwarmResult } from '../src/sim/swarm';
+import { formatProfile, formatSwarmFailure, runSwarm, shrinkSwarm, swarmReplay, type SwarmOptions, type SwarmResult } from '../src/sim/swarm';
 
 export interface CampaignOptions {
   seeds: number;
@@ -39,6 +39,11 @@ export async function runSwarmCampaign(c: CampaignOptions): Promise<number> {
     steps += r.steps;
     maxConverge = Math.max(maxConverge, r.recovery?.convergedAfterMs ?? 0);
     if (c.verbose) console.log(`seed ${seed}: ${r.ok ? 'ok' : 'FAIL'}  ${formatProfile(r.profile)}`);
+    if (!r.ok && c.mutant && !(await runSwarm({ ...opts, mutant: undefined })).ok) {
+      console.log(`seed ${seed} fails without the mutant too: not a catch (replay: ${swarmReplay({ ...opts, mutant: undefined })})`);
+      failed.push(seed);
+      continue;
+    }
     if (!r.ok && c.mutant) {
       console.log(`${formatSwarmFailure(r, opts, 10)}\n\nmutant ${c.mutant} CAUGHT by seed ${seed}, after ${seed - c.start + 1} seed(s)`);
       return 1;

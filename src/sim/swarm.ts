@@ -402,7 +402,8 @@ async function runPhases(cluster: SimCluster, opts: SwarmOptions, result: SwarmR
   result.applied = applied;
   await stopFaults(cluster, m);
   const down = await casualty(cluster, p, seededRandom(opts.seed).fork('casualty'));
-  result.recovery = await checkRecovery(cluster, history, keys, { boundMs: LIVENESS_BOUND_MS, down });
+  const fresh = down.length === 0 || (!p.wipe && p.w === undefined);
+  result.recovery = await checkRecovery(cluster, history, keys, { boundMs: LIVENESS_BOUND_MS, down, fresh });
   result.report = check(history, await repairAndCollect(cluster, history, keys));
 }
 

@@ -22,8 +22,11 @@ const SEEDS_TO_CATCH: Record<Mutant, number> = {
   'reap-without-grace': 33,
 };
 
+/** The first seed that fails with the mutant and passes without it (a seed failing both ways is no catch). */
 async function firstCatch(mutant: Mutant, budget: number): Promise<number | undefined> {
-  for (let seed = START; seed < START + budget; seed++) if (!(await runSwarm({ seed, mutant })).ok) return seed;
+  for (let seed = START; seed < START + budget; seed++) {
+    if (!(await runSwarm({ seed, mutant })).ok && (await runSwarm({ seed })).ok) return seed;
+  }
   return undefined;
 }
 
