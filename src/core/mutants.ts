@@ -54,6 +54,20 @@ const swallow = (p: Promise<unknown>): void => void p.catch(() => undefined);
 export function eagerWrites(s: Storage): Storage {
   return wrap(s, {
     put: (r: KeyRecord) => (swallow(s.put(r)), Promise.resolve()),
+    // Resolves once fn has run (its caller reads what fn computed), before the write is durable.
+    update: (k: string, p: number, fn: (current: KeyRecord | undefined) => Json | undefined) =>
+      new Promise<void>((resolve, reject) => {
+        s.update(k, p, (current) => {
+          try {
+            const out = fn(current);
+            resolve();
+            return out;
+          } catch (err) {
+            reject(err);
+            throw err;
+          }
+        }).catch(reject);
+      }),
     putMany: (rs: KeyRecord[]) => (swallow(s.putMany(rs)), Promise.resolve()),
     delete: (k: string) => (swallow(s.delete(k)), Promise.resolve()),
     putMeta: (n: string, v: Json) => (swallow(s.putMeta(n, v)), Promise.resolve()),
@@ -93,6 +107,7 @@ function wrap(s: Storage, over: Partial<Storage>): Storage {
   return {
     get: (k) => s.get(k),
     put: (r) => s.put(r),
+    update: (k, p, fn) => s.update(k, p, fn),
     putMany: (rs) => s.putMany(rs),
     delete: (k) => s.delete(k),
     scanPartition: (p, o) => s.scanPartition(p, o),
