@@ -2,7 +2,8 @@
 // Each seed prints its fault profile with --verbose; a failing seed prints its report, its schedule,
 // its replay command, and (unless --no-shrink) the schedule shrunk greedily, fault by fault.
 
-import { formatProfile, formatSwarmFailure, runSwarm, type SwarmOptions, type SwarmResult } from '../src/sim/swarm';
+import { MUTANT_BUGS, MUTANTS, type Mutant } from '../src/core/mutants';
+import { formatProfile, formatSwarmFailure, runSwarm, shrinkSwarm, swarmReplay, type SwarmOptions, type SwarmResult } from '../src/sim/swarm';
 
 export interface CampaignOptions {
   seeds: number;
@@ -11,21 +12,14 @@ export interface CampaignOptions {
   drop?: number[];
   shrink: boolean;
   verbose: boolean;
-}
-
-async function shrink(opts: SwarmOptions, failing: SwarmResult): Promise<SwarmOptions> {
-  let best = opts;
-  for (const { index } of failing.schedule) {
-    const trial = { ...best, drop: [...(best.drop ?? []), index] };
-    if (!(await runSwarm(trial)).ok) best = trial;
-  }
-  return best;
+  /** A mutant campaign: stop at the first seed that catches it (and fail, printing that seed). */
+  mutant?: Mutant;
 }
 
 async function report(opts: SwarmOptions, first: SwarmResult, doShrink: boolean): Promise<void> {
   console.log(`\n${formatSwarmFailure(await runSwarm({ ...opts, trace: 30 }), opts)}`);
   if (!doShrink || first.schedule.length === 0) return;
-  const small = await shrink(opts, first);
+  const small = await shrinkSwarm(opts, first);
   if (small === opts) return console.log('(no fault could be dropped: the schedule above is minimal)');
   console.log(`\nshrunk (dropped ${(small.drop?.length ?? 0) - (opts.drop?.length ?? 0)} faults):`);
   console.log(formatSwarmFailure(await runSwarm({ ...small, trace: 30 }), small));
@@ -39,12 +33,21 @@ export async function runSwarmCampaign(c: CampaignOptions): Promise<number> {
   let maxConverge = 0;
   const began = performance.now();
   for (let seed = c.start; seed < c.start + c.seeds; seed++) {
-    const opts: SwarmOptions = { seed, ...(c.ops === undefined ? {} : { ops: c.ops }), ...(c.drop ? { drop: c.drop } : {}) };
+    const opts: SwarmOptions = { seed, ...(c.ops === undefined ? {} : { ops: c.ops }), ...(c.drop ? { drop: c.drop } : {}), ...(c.mutant ? { mutant: c.mutant } : {}) };
     const r = await runSwarm(opts);
     virtualMs += r.virtualMs;
     steps += r.steps;
     maxConverge = Math.max(maxConverge, r.recovery?.convergedAfterMs ?? 0);
     if (c.verbose) console.log(`seed ${seed}: ${r.ok ? 'ok' : 'FAIL'}  ${formatProfile(r.profile)}`);
+    if (!r.ok && c.mutant && !(await runSwarm({ ...opts, mutant: undefined })).ok) {
+      console.log(`seed ${seed} fails without the mutant too: not a catch (replay: ${swarmReplay({ ...opts, mutant: undefined })})`);
+      failed.push(seed);
+      continue;
+    }
+    if (!r.ok && c.mutant) {
+      console.log(`${formatSwarmFailure(r, opts, 10)}\n\nmutant ${c.mutant} CAUGHT by seed ${seed}, after ${seed - c.start + 1} seed(s)`);
+      return 1;
+    }
     if (!r.ok) {
       failed.push(seed);
       await report(opts, r, c.shrink);
@@ -58,5 +61,11 @@ export async function runSwarmCampaign(c: CampaignOptions): Promise<number> {
       `wall ${wallS.toFixed(1)} s: ${(virtualMs / 3_600_000 / wallS).toFixed(3)} simulated hours per wall second, ${((wallS * 1000) / c.seeds).toFixed(0)} ms/seed`,
     ].join('\n'),
   );
+  if (c.mutant) console.log(`mutant ${c.mutant} NOT caught by ${c.seeds} seeds: the simulator is too weak for it`);
   return failed.length ? 1 : 0;
+}
+
+/** `--mutants`: the names and the bug each plants. */
+export function listMutants(): void {
+  for (const m of MUTANTS) console.log(`${m.padEnd(22)} ${MUTANT_BUGS[m]}`);
 }

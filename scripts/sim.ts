@@ -7,6 +7,9 @@
 //          --versioning lww  (the negative control: the checker must report lost writes)
 //          --w any|N  (every write with this w; 'any' acknowledges degraded writes)
 //          --no-shrink  --verbose (a line per seed)
+//          --mutants     lists the deliberate bugs (src/core/mutants.ts)
+//          --mutant NAME the swarm with every node running that bug: stops at, and fails with, the
+//                        first seed that catches it (exit 1); exit 0 means the simulator missed it
 //          --faults all  the swarm (src/sim/swarm.ts): every fault class (network, crashes, a misbehaving
 //                        disk, skewed and jumping clocks, late timers), each seed drawing its own mix,
 //                        checked for lost writes, reissued dots, acknowledgements before durability and
@@ -18,7 +21,8 @@
 
 import { parseArgs } from 'node:util';
 import { formatFailure, runMixed, type MixedRunOptions, type MixedRunResult } from '../src/sim/workload';
-import { runSwarmCampaign } from './sim-swarm';
+import { isMutant } from '../src/core/mutants';
+import { listMutants, runSwarmCampaign } from './sim-swarm';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +40,8 @@ const { values: args } = parseArgs({
     'no-shrink': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     faults: { type: 'string' },
+    mutants: { type: 'boolean', default: false },
+    mutant: { type: 'string' },
   },
 });
 
@@ -125,7 +131,12 @@ async function main(): Promise<void> {
   process.exitCode = failed.length ? 1 : 0;
 }
 
-if (args.faults === 'all') {
+if (args.mutants) {
+  listMutants();
+} else if (args.mutant !== undefined && !isMutant(args.mutant)) {
+  console.error(`unknown mutant ${args.mutant}; --mutants lists them`);
+  process.exitCode = 2;
+} else if (args.faults === 'all' || args.mutant !== undefined) {
   process.exitCode = await runSwarmCampaign({
     seeds: Number(args.seeds),
     start: Number(args.start),
@@ -133,6 +144,7 @@ if (args.faults === 'all') {
     drop: args.drop ? args.drop.split(',').map(Number) : undefined,
     shrink: !args['no-shrink'],
     verbose: args.verbose,
+    ...(args.mutant !== undefined && isMutant(args.mutant) ? { mutant: args.mutant } : {}),
   });
 } else if (args.faults !== undefined) {
   console.error(`--faults takes 'all' (got ${args.faults})`);

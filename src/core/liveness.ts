@@ -41,6 +41,7 @@
 import type { Clock, CancelTimer } from '../ports/clock';
 import type { NodeId, Transport, Unsubscribe } from '../ports/transport';
 import type { LivenessMessage } from './protocol/liveness';
+import type { Mutants } from './mutants';
 
 export type PeerStatus = 'up' | 'suspect' | 'down';
 
@@ -77,6 +78,8 @@ export interface LivenessDeps {
   send(to: NodeId, msg: LivenessMessage): void;
   /** A peer's status changed (for UIs: the node's 'members' event). */
   onChange(): void;
+  /** 'never-suspect' (mutants.ts, the simulator only): silence and timeouts are ignored. */
+  mutants?: Mutants;
 }
 
 interface PeerState {
@@ -106,11 +109,14 @@ export class Liveness {
   private cancelBeat: CancelTimer = () => {};
   private unsubscribe: Unsubscribe = () => {};
 
+  private readonly suspects: boolean;
+
   constructor(private readonly deps: LivenessDeps) {
     this.clock = deps.clock;
     this.o = deps.options;
     this.startedAt = this.lastBeat = deps.clock.now();
     this.transport = new SendCounter(deps.transport, (to) => this.sent(to));
+    this.suspects = !deps.mutants?.has('never-suspect');
   }
 
   start(): void {
@@ -187,7 +193,7 @@ export class Liveness {
 
   timedOut(peer: NodeId): void {
     const s = this.peers.get(peer);
-    if (!s?.link) return;
+    if (!s?.link || !this.suspects) return;
     s.timeouts++;
     if (s.timeouts < this.o.suspectAfterTimeouts) return;
     // Probe at once: any answer clears the suspicion (the next heartbeat may be a second away).
@@ -263,7 +269,7 @@ export class Liveness {
     if (late > this.o.deadAfterMs) for (const s of this.peers.values()) s.lastHeard = now;
     for (const [peer, s] of this.peers) {
       if (!s.link) continue;
-      if (now - s.lastHeard > (s.hidden ? this.o.hiddenDeadAfterMs : this.o.deadAfterMs)) this.dead(peer, s);
+      if (this.suspects && now - s.lastHeard > (s.hidden ? this.o.hiddenDeadAfterMs : this.o.deadAfterMs)) this.dead(peer, s);
       else if (now - s.lastSent >= this.o.heartbeatMs) this.ping(peer);
     }
   }

@@ -75,6 +75,7 @@ import {
   type MemberState,
 } from './protocol/membership';
 import type { Ring } from './protocol/ring';
+import type { Mutants } from './mutants';
 import { isNodeId, isObject } from './protocol/wire';
 
 const META = 'membership';
@@ -86,6 +87,8 @@ export interface ViewOptions {
   base?: Base;
   /** The last change this node proposed about itself (persisted: it re-proposes a dropped join). */
   own?: Change;
+  /** 'ignore-removals' (mutants.ts, the simulator only): 'remove' changes are never taken in. */
+  mutants?: Mutants;
   /** Changes kept above the base when compacting. Default 32. */
   keep?: number;
   /** Compact, once every member agrees, when holding more changes than this. Default 128. */
@@ -114,6 +117,7 @@ export class MembershipView {
   private readonly keep: number;
   private readonly compactAt: number;
   private readonly forceAt: number;
+  private readonly blindToRemovals: boolean;
 
   constructor(
     readonly q: number,
@@ -121,6 +125,7 @@ export class MembershipView {
     options: ViewOptions = {},
   ) {
     this.selfId = options.self;
+    this.blindToRemovals = options.mutants?.has('ignore-removals') ?? false;
     this.ownChange = options.own;
     this.keep = Math.max(1, options.keep ?? 32);
     this.compactAt = Math.max(this.keep, options.compactAt ?? 128);
@@ -292,6 +297,7 @@ export class MembershipView {
     const fresh: Change[] = [];
     for (const c of changes) {
       if (c.seq <= this.baseSeq) continue; // folded into the base already, or too late for it
+      if (c.kind === 'remove' && this.blindToRemovals) continue;
       const k = changeKey(c);
       if (this.keys.has(k)) continue;
       this.keys.add(k);
@@ -357,7 +363,7 @@ export class Membership {
   ) {}
 
   /** `self`, when given, is this node's id (otherwise the view learns it from its first proposal). */
-  static async load(storage: Storage, q: number, self?: NodeId): Promise<Membership> {
+  static async load(storage: Storage, q: number, self?: NodeId, mutants?: Mutants): Promise<Membership> {
     const saved = await storage.getMeta(META);
     const rec: Record<string, unknown> = isObject(saved) ? saved : {};
     const list = Array.isArray(rec.changes) ? (rec.changes as unknown[]) : [];
@@ -365,6 +371,7 @@ export class Membership {
       base: isBase(rec.base, q) ? rec.base : undefined,
       self: self ?? (isNodeId(rec.self) ? rec.self : undefined),
       own: isChange(rec.own) ? rec.own : undefined,
+      ...(mutants ? { mutants } : {}),
     });
     return new Membership(storage, view);
   }

@@ -16,6 +16,7 @@ import { Gossip } from './gossip';
 import { HintStore } from './handoff';
 import { Local } from './local';
 import { MintLog } from './minted';
+import { eagerWrites, forgetfulMeta, volatileMeta } from './mutants';
 import type { NodeConfig, NodeDeps } from './node-config';
 import { Placement } from './placement';
 import type { Ring } from './protocol/ring';
@@ -34,21 +35,23 @@ export function build(deps: NodeDeps, config: NodeConfig, counters: Counters, vi
   const p = {} as Parts;
   const self = deps.id;
   const ring = () => view().ring;
+  const mutant = deps.mutants;
+  const disk = mutant?.has('ack-before-write') ? eagerWrites(deps.storage) : deps.storage;
   // Every key write passes through here, so the Merkle trees follow it whatever path made it.
-  p.storage = tracked(deps.storage, config.q, (key, partition, value) => {
+  p.storage = tracked(disk, config.q, (key, partition, value) => {
     p.aae.stored(key, partition, value);
     if (value !== undefined) p.transfers.noteWrite(partition);
   });
   p.replica = new ReplicaStore(p.storage, config.q, config.versioning);
-  p.hints = new HintStore(p.storage, config.versioning.merge);
-  p.minted = new MintLog(p.storage, config.versioning.merge, () => actor.epoch);
+  p.hints = new HintStore(mutant?.has('hints-in-memory') ? volatileMeta(p.storage, 'hint:') : p.storage, config.versioning.merge);
+  p.minted = new MintLog(mutant?.has('forget-minted') ? forgetfulMeta(p.storage, 'minted') : p.storage, config.versioning.merge, () => actor.epoch);
   const send = (to: NodeId, msg: Message) => void transport.send(to, encode(msg));
   // A peer no longer up ends its anti-entropy exchanges at once (the sweep waits for them).
   const onChange = () => {
     hooks.emit('members');
     p.aae.peersChanged();
   };
-  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange });
+  p.liveness = new Liveness({ clock: deps.clock, transport: deps.transport, options: config, send, onChange, mutants: mutant });
   // Every send goes through it: a link busy with other messages needs no heartbeat.
   const transport = p.liveness.transport;
   p.transport = transport;
@@ -169,7 +172,7 @@ function buildServices(p: Parts, deps: NodeDeps, config: NodeConfig, ring: () =>
     self,
     placement: p.placement,
     clock: deps.clock,
-    graceMs: config.tombstoneGraceMs,
+    graceMs: deps.mutants?.has('reap-without-grace') ? 0 : config.tombstoneGraceMs,
     intervalMs: config.reapIntervalMs,
     ring,
     storage: p.storage,

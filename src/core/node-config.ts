@@ -13,6 +13,7 @@ import type { ReaperStats } from './reaper';
 import { DVV, type Versioning } from './replica';
 import { DEFAULT_Q } from './ring';
 import type { Attributes, Role } from './protocol/membership';
+import type { Mutants } from './mutants';
 
 export interface NodeDeps {
   id: NodeId;
@@ -20,6 +21,8 @@ export interface NodeDeps {
   storage: Storage;
   clock: Clock;
   random: Random;
+  /** Deliberate bugs (mutants.ts): only the simulator passes any, to prove its checkers catch them. */
+  mutants?: Mutants;
 }
 
 /** Failure detection's knobs (heartbeats, silence, hidden tabs, suspicion) are liveness.ts's. */

@@ -18,6 +18,7 @@ import { Counters } from './counters';
 import { handOff, handOffDeps, type HandOffResult } from './farewell';
 import { partitionOf } from './hash';
 import { Membership, type MembershipView } from './membership';
+import { droppingVersioning } from './mutants';
 import type { Change } from './protocol/membership';
 import { decode, encode } from './protocol/messages';
 import type { Ring } from './protocol/ring';
@@ -66,10 +67,10 @@ export class DynamoCore {
   }
 
   static async start(deps: NodeDeps, config: Partial<NodeConfig> = {}): Promise<DynamoCore> {
-    const full = { ...DEFAULT_CONFIG, ...config };
+    const full = { ...DEFAULT_CONFIG, ...config, ...(deps.mutants?.has('merge-drops-sibling') ? { versioning: droppingVersioning(config.versioning ?? DEFAULT_CONFIG.versioning) } : {}) };
     checkQuorum('r', full.r, full.n);
     checkQuorum('w', full.w, full.n);
-    const membership = await Membership.load(deps.storage, full.q, deps.id);
+    const membership = await Membership.load(deps.storage, full.q, deps.id, deps.mutants);
     const node = new DynamoCore(deps, full, membership, await Actor.load(deps.storage, deps.id, deps.random));
     await node.parts.hints.load();
     await node.parts.minted.load();

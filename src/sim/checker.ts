@@ -34,7 +34,10 @@
 //         another value returned with it. Such a pair is not concurrent, so the older one should have
 //         been dropped. This is "siblings never exceed the number of concurrent writers" made exact:
 //         every sibling is a distinct write concurrent with all the others (duplicates count too);
-//   (iv)  convergence: after the final repair, all replicas of a key hold the same values.
+//   (iv)  convergence: after the final repair, all replicas of a key hold the same values;
+//   (v)   no resurrection: no value an acknowledged write superseded (through `read` edges) is held at
+//         the end or returned by a read made once the ring settled. Deletes are puts with `tombstone`:
+//         their value only names them.
 // Also counted: acknowledged values present at the end (survivors) and unacknowledged values found.
 
 import type { Json } from '../ports/storage';
@@ -59,6 +62,8 @@ export interface PutOp extends OpBase {
   read: readonly string[];
   /** Further values in its causal past (a chained put's predecessor): it may supersede them. */
   seen: readonly string[];
+  /** A delete: `value` only names it (a tombstone holds no value and never shows in a read). */
+  tombstone: boolean;
 }
 export interface GetOp extends OpBase {
   kind: 'get';
@@ -70,8 +75,8 @@ export class History {
   readonly ops: Op[] = [];
   private seq = 0;
 
-  invokePut(client: string, key: string, value: string, read: readonly string[], seen: readonly string[] = []): PutOp {
-    const op: PutOp = { kind: 'put', client, key, value, read, seen, invokedAt: this.seq++, completedAt: undefined, outcome: undefined };
+  invokePut(client: string, key: string, value: string, read: readonly string[], seen: readonly string[] = [], tombstone = false): PutOp {
+    const op: PutOp = { kind: 'put', client, key, value, read, seen, tombstone, invokedAt: this.seq++, completedAt: undefined, outcome: undefined };
     this.ops.push(op);
     return op;
   }
@@ -119,6 +124,8 @@ export interface CheckReport {
   phantoms: Violation[];
   falseSiblings: Violation[];
   divergent: Violation[];
+  /** Values an acknowledged write (a delete, say) superseded, back at the end or in a settled read. */
+  resurrected: Violation[];
   /** Most siblings any read or replica showed. */
   maxSiblings: number;
 }
@@ -140,9 +147,10 @@ export function check(history: History, final: FinalState): CheckReport {
     phantoms: phantomReads(history, final, byValue),
     falseSiblings: falseSiblings(history, final, strongPast),
     divergent: divergence(final),
+    resurrected: resurrections(history, final, strongPast),
     maxSiblings: maxSiblings(history, final),
   };
-  report.ok = lost.length + report.phantoms.length + report.falseSiblings.length + report.divergent.length === 0;
+  report.ok = lost.length + report.phantoms.length + report.falseSiblings.length + report.divergent.length + report.resurrected.length === 0;
   return report;
 }
 
@@ -171,6 +179,19 @@ class CausalPast {
     return false;
   }
 
+  /** Adds to `seen` the values in the past of `values` (themselves included) it lacked; returns those. */
+  extend(values: readonly string[], seen: Set<string>): string[] {
+    const added: string[] = [];
+    const stack = [...values];
+    for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+      if (seen.has(x)) continue;
+      seen.add(x);
+      added.push(x);
+      stack.push(...this.readsOf(x));
+    }
+    return added;
+  }
+
   /** Values accounted for by a final set: held, or in the past of something held. */
   covered(values: readonly Json[]): Set<string> {
     const out = new Set<string>();
@@ -197,12 +218,17 @@ function presentValues(final: FinalState): Set<Json> {
 
 function lostWrites(puts: PutOp[], final: FinalState, past: CausalPast): LostWrite[] {
   const lost: LostWrite[] = [];
+  // A tombstone never shows, so whatever a delete that may have landed saw counts as superseded.
+  // (Weaker than for values: a failed delete that never landed excuses the same values.)
+  const deletes = new Map<string, string[]>();
+  for (const p of puts) if (p.tombstone && p.outcome !== 'never') deletes.set(p.key, [...(deletes.get(p.key) ?? []), p.value]);
   const coveredByReplica = new Map<string, Array<{ node: NodeId; covered: Set<string> }>>();
   for (const [key, replicas] of final) {
-    coveredByReplica.set(key, replicas.map((r) => ({ node: r.node, covered: past.covered(r.values) })));
+    const roots = deletes.get(key) ?? [];
+    coveredByReplica.set(key, replicas.map((r) => ({ node: r.node, covered: past.covered([...r.values, ...roots]) })));
   }
   for (const p of puts) {
-    if (p.outcome !== 'ok') continue;
+    if (p.outcome !== 'ok' || p.tombstone) continue;
     const replicas = coveredByReplica.get(p.key);
     const missingOn = replicas ? replicas.filter((r) => !r.covered.has(p.value)).map((r) => r.node) : ['(no replica state)'];
     if (missingOn.length > 0) lost.push({ key: p.key, value: p.value, client: p.client, missingOn });
@@ -260,6 +286,38 @@ function falseSiblings(history: History, final: FinalState, past: CausalPast): V
   return out;
 }
 
+/** Reads made once the ring settled (the liveness phase's and the final ones): no stale replica is left. */
+const settled = (client: string): boolean => client.startsWith('live@') || client.startsWith('final@');
+
+/**
+ * "No deleted value comes back" (issue 17, item 5), for every acknowledged write: a value in the
+ * `read` past of an acknowledged put or delete was superseded for good. Values are unique, so a
+ * concurrent re-add is a different value and never counts; a value that comes back after its
+ * tombstone was reaped (a stale hint, a stray copy delivered past the grace period) does.
+ */
+function resurrections(history: History, final: FinalState, past: CausalPast): Violation[] {
+  // When each value was first superseded: acked writes in order of completion, so the first to
+  // reach a value is the earliest (and what it reached before is no later).
+  const acked = history.puts().filter((p) => p.outcome === 'ok' && p.read.length > 0);
+  acked.sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0));
+  const since = new Map<string, number>();
+  const walked = new Set<string>();
+  for (const p of acked) for (const v of past.extend(p.read, walked)) since.set(v, p.completedAt ?? 0);
+  const out: Violation[] = [];
+  const look = (key: string, values: readonly Json[], where: string, before: number) => {
+    for (const v of values) {
+      const t = typeof v === 'string' ? since.get(v) : undefined;
+      if (t !== undefined && t < before) out.push({ key, what: `${where} shows ${v}, which an acknowledged write superseded` });
+    }
+  };
+  for (const [key, replicas] of final) for (const r of replicas) look(key, r.values, `final state of ${r.node}`, Infinity);
+  for (const op of history.ops) {
+    if (op.kind === 'get' && op.outcome === 'ok' && settled(op.client)) look(op.key, op.values, `read by ${op.client}`, op.invokedAt);
+  }
+  return out;
+}
+
+
 function divergence(final: FinalState): Violation[] {
   const out: Violation[] = [];
   for (const [key, replicas] of final) {
@@ -281,9 +339,9 @@ export function formatReport(r: CheckReport, maxItems = 10): string {
   const lines = [
     `${r.ok ? 'PASS' : 'FAIL'}: acknowledged ${r.acknowledged}, survivors ${r.survivors}, lost acknowledged ${r.lost.length}, ` +
       `unacknowledged found ${r.unacknowledgedFound}, phantom reads ${r.phantoms.length}, false siblings ${r.falseSiblings.length}, ` +
-      `divergent keys ${r.divergent.length}, max siblings ${r.maxSiblings}`,
+      `divergent keys ${r.divergent.length}, resurrected ${r.resurrected.length}, max siblings ${r.maxSiblings}`,
   ];
   for (const l of r.lost.slice(0, maxItems)) lines.push(`  lost ${l.key}=${l.value} (by ${l.client}) missing on ${l.missingOn.join(',')}`);
-  for (const v of [...r.phantoms, ...r.falseSiblings, ...r.divergent].slice(0, maxItems)) lines.push(`  ${v.key}: ${v.what}`);
+  for (const v of [...r.phantoms, ...r.falseSiblings, ...r.divergent, ...r.resurrected].slice(0, maxItems)) lines.push(`  ${v.key}: ${v.what}`);
   return lines.join('\n');
 }

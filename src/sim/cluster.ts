@@ -16,6 +16,7 @@
 //                                           membership changes: a new node joins; a node leaves (hands
 //                                           its data over, then stops); a member is removed by another
 //   .partition(groups)  .isolate(id)  .heal()  .configureNetwork(cfg)
+//   .pause(id, ms)                          the node's timers and incoming messages wait (GC, frozen tab)
 //   .sleep(ms)                              a promise on virtual time (for client and fault coroutines)
 //   .settle()                               lets every pending microtask run (no virtual time passes)
 //   .run(ms)  .runUntil(pred, { maxTime? })  .drive(promise, { maxTime? })
@@ -41,6 +42,7 @@ import type { Clock, CancelTimer } from '../ports/clock';
 import type { Json, KeyRecord } from '../ports/storage';
 import type { NodeId } from '../ports/transport';
 import { DynamoCore, type GetResult, type NodeConfig, type PutResult, type RequestOptions, type WriteOptions } from '../core/node';
+import type { Mutants } from '../core/mutants';
 import * as versions from '../core/versions';
 import type { SiblingSet } from '../core/versions';
 import { VirtualClock } from './clock';
@@ -63,6 +65,8 @@ export interface SimClusterOptions {
   time?: (id: NodeId) => NodeTimeModel | undefined;
   /** Per-node config on top of `config` (a node's zone, say). */
   nodeConfig?: (id: NodeId) => Partial<NodeConfig>;
+  /** Deliberate bugs every node is built with (core/mutants.ts): the checkers must catch them. */
+  mutants?: Mutants;
 }
 
 /** The call was never made: its node was down when the client called. Nothing was written. */
@@ -78,8 +82,11 @@ export class CrashedError extends Error {
 /** A Clock view for one node incarnation: once it crashes, its timers never fire again. */
 class NodeClock implements Clock {
   alive = true;
+  /** Paused (a GC pause, a frozen tab): timers due before then fire then. */
+  pausedUntil = 0;
   /** One guard per incarnation, so a timer costs no wrapper object (nodes set one per request). */
   private readonly fireGuarded = (fn: () => void): void => {
+    if (this.pausedUntil > this.clock.now()) return void this.clock.scheduleAt(this.pausedUntil, this.fireGuarded, fn);
     if (this.alive) fn();
   };
   constructor(
@@ -173,6 +180,7 @@ export class SimCluster {
   private readonly newBacking: (id: NodeId, clock: VirtualClock) => SimStorageBacking;
   private readonly timeOf: (id: NodeId) => NodeTimeModel | undefined;
   private readonly nodeConfig: ((id: NodeId) => Partial<NodeConfig>) | undefined;
+  private readonly mutants: Mutants | undefined;
 
   private constructor(
     readonly seed: number,
@@ -188,6 +196,7 @@ export class SimCluster {
     this.newBacking = opts.storage ?? (() => new SimStorageBacking());
     this.timeOf = opts.time ?? (() => undefined);
     this.nodeConfig = opts.nodeConfig;
+    this.mutants = opts.mutants;
     for (const id of ids) this.backings.set(id, this.newBacking(id, this.clock));
   }
 
@@ -291,6 +300,7 @@ export class SimCluster {
       storage: this.backingOf(id).open(),
       clock,
       random: this.rng.fork(`node:${id}:${n}`),
+      ...(this.mutants ? { mutants: this.mutants } : {}),
     };
     const node = await DynamoCore.start(deps, this.nodeConfig ? { ...this.config, ...this.nodeConfig(id) } : this.config);
     // A crash during start leaves a node nobody may use: its clock is already dead.
@@ -303,6 +313,18 @@ export class SimCluster {
     const b = this.backings.get(id);
     if (!b) throw new RangeError(`unknown node ${id}`);
     return b;
+  }
+
+  /**
+   * The node stops for `ms` (a GC pause, a hidden tab the browser froze): its timers and the
+   * messages reaching it wait until then. Work already running (a storage completion) goes on.
+   */
+  pause(id: NodeId, ms: number): void {
+    const inc = this.live.get(id);
+    if (!inc) return;
+    inc.clock.pausedUntil = Math.max(inc.clock.pausedUntil, this.clock.now() + ms);
+    this.net.pause(id, this.clock.now() + ms);
+    this.note(`pause ${id} for ${ms}ms`);
   }
 
   // ---- network faults --------------------------------------------------------------------------
@@ -457,10 +479,12 @@ export class SimCluster {
     return rec ? versions.fromJson(rec.value) : undefined;
   }
 
-  /** Hint records in the node's durable storage. */
-  hintsHeld(id: NodeId): number {
+  /** Hint records in the node's durable storage (only those for owners `which` accepts, if given). */
+  hintsHeld(id: NodeId, which?: (owner: NodeId) => boolean): number {
     let n = 0;
-    for (const name of this.backingOf(id).meta.keys()) if (name.startsWith('hint:')) n++;
+    for (const name of this.backingOf(id).meta.keys()) {
+      if (name.startsWith('hint:') && (!which || which(name.slice(5, name.indexOf('\u0000'))))) n++;
+    }
     return n;
   }
 

@@ -8,7 +8,11 @@
 //   net.isUp(id)                  -> boolean (an open, uncrashed transport exists for id)
 //   net.partition(groups)         nodes in different groups cannot talk (see "Partitions" below)
 //   net.isolate(id)               cuts id off from everyone, on top of the current partition
-//   net.heal()                    removes every partition and isolation
+//   net.heal()                    removes every partition, isolation and one-way cut
+//   net.block(from, to)           a one-way cut: from's messages to `to` are lost (its link stays up)
+//   net.pause(id, until)          a paused node (a GC pause, a frozen tab): messages to it wait until then
+//   net.burst(until, loss)        a burst of loss on every link until then
+//   net.onSend                    optional hook (from, to, frame) on every send (the swarm's triggers)
 //   net.setLink(a, b, config|null) per-link overrides, both directions; null clears them
 //   net.configure(config)         changes the defaults for every link without an override
 //   net.stats()                   -> { sent, delivered, dropped, droppedByLoss, droppedByCut, duplicated }
@@ -201,6 +205,12 @@ export class SimNetwork {
   private readonly counters: SimNetworkStats = { sent: 0, delivered: 0, dropped: 0, droppedByLoss: 0, droppedByCut: 0, duplicated: 0 };
   private ring: TraceRing | null = null;
   // Shared callbacks, bound once, so scheduling a message allocates no closure.
+  /** One-way cuts, "from>to"; paused nodes and until when; a loss burst. Empty or 0 costs one check. */
+  private readonly blocked = new Set<string>();
+  private readonly paused = new Map<NodeId, number>();
+  private burstUntil = 0;
+  private burstLoss = 0;
+  onSend: ((from: NodeId, to: NodeId, data: string) => void) | undefined;
   private readonly deliverFn = (m: InFlight) => this.deliver(m);
   private readonly linkUpFn = (u: LinkUp) => this.linkUp(u);
   private readonly closeNoticeFn = (n: CloseNotice) => this.closeNotice(n);
@@ -269,8 +279,22 @@ export class SimNetwork {
   }
 
   heal(): void {
+    this.blocked.clear();
     for (const node of this.nodes.values()) node.group = 0;
     this.updateReach(this.allPairs);
+  }
+
+  block(from: NodeId, to: NodeId): void {
+    this.blocked.add(`${from}>${to}`);
+  }
+
+  pause(id: NodeId, until: number): void {
+    this.paused.set(id, Math.max(until, this.paused.get(id) ?? 0));
+  }
+
+  burst(until: number, loss: number): void {
+    this.burstUntil = until;
+    this.burstLoss = loss;
   }
 
   // ---- configuration -----------------------------------------------------------------------------
@@ -323,6 +347,9 @@ export class SimNetwork {
     if (this.ring) this.record(K_SEND, from.id, to, data.length);
     // The other end dropped the link, or cannot be reached: the sender does not know yet.
     if (!link.pair.live || !link.pair.reach) return this.drop(K_CUT, link, data);
+    this.onSend?.(from.id, to, data);
+    if (this.blocked.size > 0 && this.blocked.has(`${from.id}>${to}`)) return this.drop(K_CUT, link, data);
+    if (this.burstUntil > this.clock.now() && this.random.next() < this.burstLoss) return this.drop(K_LOSE, link, data);
     const cfg = link.cfg;
     if (cfg.loss > 0 && this.random.next() < cfg.loss) return this.drop(K_LOSE, link, data);
     this.schedule(link, data, cfg);
@@ -499,6 +526,11 @@ export class SimNetwork {
     const link = m.link;
     const dst = link.to.transport;
     if (link.pair.epoch !== m.epoch || !dst) return this.drop(K_CUT, link, m.data);
+    if (this.paused.size > 0) {
+      const until = this.paused.get(link.to.id);
+      if (until !== undefined && until > this.clock.now()) return void this.clock.scheduleAt(until, this.deliverFn, m);
+      if (until !== undefined) this.paused.delete(link.to.id);
+    }
     this.counters.delivered++;
     if (this.ring) this.record(K_DELIVER, link.from.id, link.to.id, m.data.length);
     dst.receive(link.from.id, m.data);

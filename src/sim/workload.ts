@@ -43,8 +43,11 @@ export interface WorkloadOptions {
   keys: readonly string[];
   /** Upper bound of the pause between a client's calls, virtual ms. */
   thinkMs?: number;
-  /** Relative weights of the kinds of client step. */
-  mix?: { rmw: number; blind: number; chained: number; read: number };
+  /** Relative weights of the kinds of client step (delete: a read, then a delete with its context). */
+  mix?: Mix;
+  /** Chance that a write's value is padded to `largeBytes` (sibling byte bounds, big shipments). */
+  largeRate?: number;
+  largeBytes?: number;
   /** The nodes a client may send to (default: any). */
   nodesFor?: (client: string) => readonly NodeId[];
   r?: number;
@@ -54,7 +57,17 @@ export interface WorkloadOptions {
   onAck?: (key: string, value: string, replicas: number) => void;
 }
 
-const DEFAULT_MIX = { rmw: 6, blind: 1, chained: 2, read: 1 };
+export interface Mix {
+  rmw: number;
+  blind: number;
+  chained: number;
+  read: number;
+  delete?: number;
+}
+
+const DEFAULT_MIX: Mix = { rmw: 6, blind: 1, chained: 2, read: 1 };
+const STEPS = ['rmw', 'blind', 'chained', 'read', 'delete'] as const;
+type Step = (typeof STEPS)[number];
 
 /** Shared by the clients: how many calls are left, and the history they all write to. */
 interface Run {
@@ -79,7 +92,11 @@ export async function runClients(cluster: SimCluster, history: History, opts: Wo
 async function client(run: Run, name: string, rng: SeededRandom): Promise<void> {
   const last = new Map<string, LastWrite>();
   let seq = 0;
-  const nextValue = () => `${name}.${seq++}`;
+  // Unique values (the checker's identity for a write); a large one is the same name, padded.
+  const nextValue = () => {
+    const v = `${name}.${seq++}`;
+    return run.opts.largeRate && rng.chance(run.opts.largeRate) ? `${v}:${'x'.repeat(run.opts.largeBytes ?? 100_000)}` : v;
+  };
   while (take(run)) {
     const key = rng.pick(run.opts.keys);
     const node = rng.pick(run.opts.nodesFor?.(name) ?? run.cluster.ids);
@@ -90,7 +107,11 @@ async function client(run: Run, name: string, rng: SeededRandom): Promise<void> 
     if (step === 'read') await read(run, name, node, key);
     else if (step === 'chained' && prev) wrote = await write(run, name, node, key, nextValue(), { read: [], seen: [prev.value] }, prev.context);
     else if (step === 'blind') wrote = await write(run, name, node, key, nextValue(), { read: [], seen: [] }, undefined);
-    else {
+    else if (step === 'delete') {
+      const got = await read(run, name, node, key);
+      const known = { read: got?.values.filter(isString) ?? [], seen: [] };
+      if (got && take(run)) wrote = await write(run, name, node, key, `${name}.${seq++}~del`, known, got.context, true);
+    } else {
       const got = await read(run, name, node, key);
       const known = { read: got?.values.filter(isString) ?? [], seen: [] };
       if (got && take(run)) wrote = await write(run, name, node, key, nextValue(), known, got.context);
@@ -106,10 +127,10 @@ function take(run: Run): boolean {
   return true;
 }
 
-function pickStep(rng: SeededRandom, mix: Required<WorkloadOptions>['mix']): keyof typeof DEFAULT_MIX {
-  let x = rng.next() * (mix.rmw + mix.blind + mix.chained + mix.read);
-  for (const step of ['rmw', 'blind', 'chained', 'read'] as const) {
-    x -= mix[step];
+function pickStep(rng: SeededRandom, mix: Mix): Step {
+  let x = rng.next() * (mix.rmw + mix.blind + mix.chained + mix.read + (mix.delete ?? 0));
+  for (const step of STEPS) {
+    x -= mix[step] ?? 0;
     if (x < 0) return step;
   }
   return 'rmw';
@@ -135,11 +156,13 @@ async function write(
   value: string,
   known: { read: string[]; seen: string[] },
   context: string | undefined,
+  tombstone = false,
 ): Promise<LastWrite | undefined> {
-  const op = run.history.invokePut(client, key, value, known.read, known.seen);
+  const op = run.history.invokePut(client, key, value, known.read, known.seen, tombstone);
+  const opts = run.opts.w === undefined ? {} : { w: run.opts.w };
   try {
-    const res = await run.cluster.put(node, key, value, context, run.opts.w === undefined ? {} : { w: run.opts.w });
-    run.opts.onAck?.(key, value, res.replicas);
+    const res = await (tombstone ? run.cluster.delete(node, key, context ?? '', opts) : run.cluster.put(node, key, value, context, opts));
+    if (!tombstone) run.opts.onAck?.(key, value, res.replicas);
     run.history.complete(op, 'ok');
     return { value, context: res.context };
   } catch (err) {

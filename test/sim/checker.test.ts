@@ -71,3 +71,43 @@ describe('checker', () => {
     expect(r.ok).toBe(false);
   });
 });
+
+describe('checker: deletes and resurrection', () => {
+  const del = (h: History, value: string, read: string[], outcome: Outcome = 'ok') => h.complete(h.invokePut('c', 'k', value, read, [], true), outcome);
+
+  it('an acknowledged delete excuses what it read, and is itself never required', () => {
+    const h = history('k', [['a', []]]);
+    del(h, 'a~del', ['a']);
+    expect(check(h, final('k', [], []))).toMatchObject({ ok: true, lost: [], resurrected: [] });
+  });
+
+  it('reports a deleted value back at the end (a reaped tombstone, a stale hint delivered later)', () => {
+    const h = history('k', [['a', []]]);
+    del(h, 'a~del', ['a']);
+    const r = check(h, final('k', ['a'], ['a']));
+    expect(r.ok).toBe(false);
+    expect(r.resurrected.map((v) => v.what)).toEqual([
+      'final state of n0 shows a, which an acknowledged write superseded',
+      'final state of n1 shows a, which an acknowledged write superseded',
+    ]);
+  });
+
+  it('a concurrent re-add is a new value and stays; a settled read before the delete may show the old one', () => {
+    const h = history('k', [['a', []]]);
+    const early = h.invokeGet('live@n0', 'k');
+    h.complete(early, 'ok', ['a']);
+    del(h, 'a~del', ['a']);
+    h.complete(h.invokePut('c2', 'k', 'b', []), 'ok');
+    expect(check(h, final('k', ['b'], ['b']))).toMatchObject({ ok: true, resurrected: [] });
+    const late = h.invokeGet('live@n1', 'k');
+    h.complete(late, 'ok', ['a', 'b']);
+    expect(check(h, final('k', ['b'], ['b'])).resurrected.map((v) => v.what)).toEqual(['read by live@n1 shows a, which an acknowledged write superseded']);
+  });
+
+  it('a failed delete excuses an absence (it may have landed) but does not make a return a violation', () => {
+    const h = history('k', [['a', []]]);
+    del(h, 'a~del', ['a'], 'fail');
+    expect(check(h, final('k', [])).ok).toBe(true);
+    expect(check(h, final('k', ['a'])).ok).toBe(true);
+  });
+});

@@ -415,3 +415,47 @@ function scripted(seed: number): string[] {
   out.push(JSON.stringify(w.net.stats()), w.net.formatTrace());
   return out;
 }
+
+describe('one-way cuts, pauses and loss bursts (issue 17, item 3)', () => {
+  it('a one-way cut loses one direction only, keeps the link, and heal lifts it', () => {
+    const w = world(1, ['a', 'b']);
+    meshUp(w);
+    const la = listen(w.t.a as SimTransport);
+    const lb = listen(w.t.b as SimTransport);
+    w.net.block('a', 'b');
+    w.t.a!.send('b', 'lost');
+    w.t.b!.send('a', 'kept');
+    w.clock.runUntilIdle();
+    expect(lb).toEqual([]);
+    expect(la).toEqual(['msg:b:kept']);
+    w.net.heal();
+    w.t.a!.send('b', 'again');
+    w.clock.runUntilIdle();
+    expect(lb).toEqual(['msg:a:again']);
+  });
+
+  it('a paused node gets what was sent to it, in order, only once the pause ends', () => {
+    const w = world(2, ['a', 'b']);
+    meshUp(w);
+    const lb = listen(w.t.b as SimTransport);
+    const until = w.clock.now() + 5_000;
+    w.net.pause('b', until);
+    for (const m of ['1', '2', '3']) w.t.a!.send('b', m);
+    w.clock.advance(until - w.clock.now() - 1);
+    expect(lb).toEqual([]);
+    w.clock.runUntil(() => lb.length === 3, { maxTime: 10_000 });
+    expect(lb).toEqual(['msg:a:1', 'msg:a:2', 'msg:a:3']);
+  });
+
+  it('a loss burst drops messages only while it lasts', () => {
+    const w = world(3, ['a', 'b']);
+    meshUp(w);
+    const lb = listen(w.t.b as SimTransport);
+    w.net.burst(w.clock.now() + 1_000, 1);
+    w.t.a!.send('b', 'lost');
+    w.clock.advance(1_000);
+    w.t.a!.send('b', 'kept');
+    w.clock.runUntilIdle();
+    expect(lb).toEqual(['msg:a:kept']);
+  });
+});
