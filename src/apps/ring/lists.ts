@@ -13,6 +13,24 @@ export function renderMembers(list: HTMLElement, node: DynamoNode, m: RingModel,
   list.replaceChildren(...m.members.map((mem) => memberItem(node, m, mem, cut.has(mem.id), changed)));
 }
 
+/**
+ * The member list is rebuilt on every membership event (a peer's status flapping makes many): a
+ * keyboard user's focus on a member's warning or button would be lost each time. Returns what puts
+ * it back on the same control of the same member, once the list (and its warnings) are redrawn.
+ */
+export function keepMemberFocus(list: HTMLElement): () => void {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || !list.contains(active)) return () => {};
+  const member = active.closest<HTMLElement>('li[data-member]')?.dataset.member;
+  const what = active.matches('[data-bad-frames]') ? '[data-bad-frames]' : active.tagName === 'BUTTON' ? 'button' : undefined;
+  if (member === undefined || what === undefined) return () => {};
+  return () => {
+    for (const li of list.querySelectorAll<HTMLElement>('li[data-member]')) {
+      if (li.dataset.member === member) li.querySelector<HTMLElement>(what)?.focus();
+    }
+  };
+}
+
 function memberItem(node: DynamoNode, m: RingModel, mem: MemberView, isCut: boolean, changed: () => void): HTMLElement {
   const self = mem.id === node.id;
   return h(

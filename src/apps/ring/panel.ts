@@ -5,7 +5,7 @@ import type { DynamoNode } from '../../runtime';
 import { clockTime, coalesce, h } from '../shared/dom';
 import { BadFrames, showBadFrames } from './bad-frames';
 import { lastAntiEntropy, renderCounters } from './counters';
-import { renderMembers, renderPref } from './lists';
+import { keepMemberFocus, renderMembers, renderPref } from './lists';
 import { roomBadge } from './room-badge';
 import { ringModel, type RingModel } from './model';
 import { drawRing } from './ring-view';
@@ -117,12 +117,14 @@ function layout(root: HTMLElement, node: DynamoNode, compact: boolean, key: stri
 function draw(panel: Panel): void {
   const { node, el } = panel;
   const m = ringModel(node.members(), node.id);
+  const refocus = keepMemberFocus(el.memberList);
   drawRingBox(el.ringBox, node, m, el.keyInput.value);
   renderMembers(el.memberList, node, m, panel.refresh);
   renderPref(el.prefList, node, m, el.keyInput.value);
   renderActions(panel);
   renderZoneWarning(el.zoneWarning, node.sameZonePartitions(), m.q);
   drawCounters(panel);
+  refocus();
 }
 
 /** The ring with the looked-up key's partition marked, and its legend. */
