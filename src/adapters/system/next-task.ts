@@ -35,7 +35,11 @@ export function nextTask(fn: Task): void {
  * microtask is enough, and waiting would only add latency.
  */
 export function loopBusy(): boolean {
-  return lag > BUSY_LAG_MS && performance.now() - lagAt < LAG_FRESH_MS;
+  const now = performance.now();
+  // Callers that find the loop idle use microtasks, so no task of ours may run for a while: post an
+  // empty one to measure the lag again (a loaded tab would otherwise be taken for idle for ever).
+  if (now - lagAt >= LAG_FRESH_MS && queued.length === 0) nextTask(() => {});
+  return lag > BUSY_LAG_MS && now - lagAt < LAG_FRESH_MS;
 }
 
 function runQueued(): void {
