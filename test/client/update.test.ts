@@ -1,34 +1,16 @@
 // node.update (src/client/update.ts): read, fn, write with the context; siblings merged by resolve;
 // a concurrent writer's sibling merged back; bounded retries of failed reads, and of failed writes only when idempotent.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryNetwork } from '../../src/adapters/memory/transport';
-import { memoryStorage } from '../../src/adapters/memory/storage';
-import { systemClock, systemRandom } from '../../src/adapters/system/clock';
+import { describe, expect, it } from 'vitest';
 import { DynamoCore } from '../../src/core/node';
 import { QuorumError } from '../../src/core/errors';
 import { update, UNCHANGED, type KeyValueNode } from '../../src/client/index';
 import * as counter from '../../src/client/counter';
 import * as orset from '../../src/client/orset';
 import type { Json } from '../../src/ports/storage';
-import { until } from '../support/wait';
+import { memoryRings } from '../support/memory-ring';
 
-let nodes: DynamoCore[] = [];
-afterEach(async () => {
-  for (const n of nodes) await n.stop();
-  nodes = [];
-});
-
-async function ring(count: number): Promise<DynamoCore[]> {
-  const net = new MemoryNetwork();
-  nodes = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      DynamoCore.start({ id: `n${i}`, transport: net.open(`n${i}`), storage: memoryStorage(), clock: systemClock, random: systemRandom }),
-    ),
-  );
-  await until(() => nodes.every((n) => n.members().filter((m) => m.status === 'up').length === count), 5000, 'full ring');
-  return nodes;
-}
+const ring = memoryRings();
 
 /** Holds every read's answer until `count` reads are in: writers that all read the same version. */
 function barrier(node: KeyValueNode, gate: { count: number; waiting: Array<() => void> }): KeyValueNode {

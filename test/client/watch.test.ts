@@ -1,30 +1,13 @@
 // node.watch (src/client/watch.ts): fires on the writer and on replicas with the new siblings;
 // changes during a read coalesce into one more read; unsubscribing stops it.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryNetwork } from '../../src/adapters/memory/transport';
-import { memoryStorage } from '../../src/adapters/memory/storage';
-import { systemClock, systemRandom } from '../../src/adapters/system/clock';
+import { describe, expect, it } from 'vitest';
 import { DynamoCore } from '../../src/core/node';
 import { watch, type KeyValueNode, type ReadResult } from '../../src/client/index';
+import { memoryRings } from '../support/memory-ring';
 import { until } from '../support/wait';
 
-let nodes: DynamoCore[] = [];
-afterEach(async () => {
-  for (const n of nodes) await n.stop();
-  nodes = [];
-});
-
-async function ring(count: number): Promise<DynamoCore[]> {
-  const net = new MemoryNetwork();
-  nodes = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      DynamoCore.start({ id: `n${i}`, transport: net.open(`n${i}`), storage: memoryStorage(), clock: systemClock, random: systemRandom }),
-    ),
-  );
-  await until(() => nodes.every((n) => n.members().filter((m) => m.status === 'up').length === count), 5000, 'full ring');
-  return nodes;
-}
+const ring = memoryRings();
 
 describe('watch over a ring', () => {
   it('fires on the node that wrote and on every replica, with the new siblings', async () => {
