@@ -25,7 +25,8 @@ describe('nextTask and loopBusy', () => {
     await later(150); // any earlier measurement is stale now
     expect(loopBusy()).toBe(false); // stale: taken for idle, and a probe task is posted
     spin(5); // the probe waits behind this
-    await later(10);
+    // Runs in the same batch as the probe, right after the lag was measured (a timer could come late).
+    await new Promise<void>((r) => nextTask(r));
     expect(loopBusy()).toBe(true);
     await later(150);
     expect(loopBusy()).toBe(false);

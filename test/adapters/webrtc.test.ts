@@ -157,6 +157,9 @@ describe('WebRTC transport', () => {
     const [a, b] = await pair(await start());
     const got: string[] = [];
     b.onMessage((_from, d) => got.push(d));
+    // Idle: nothing of next-task's has run for longer than its lag measurement stays fresh (100 ms).
+    // Without this wait, a loaded CI machine had just measured the loop busy, and batching took a task.
+    await new Promise((r) => setTimeout(r, 150));
     const before = a.stats().framesSent;
     for (let i = 0; i < 50; i++) a.send('b', `m${i}`);
     expect(a.stats().framesSent - before).toBe(0);
