@@ -16,7 +16,7 @@
 // one per request. The rest of the mutated spots: liveness.ts ('never-suspect'), membership.ts
 // ('ignore-removals'), node-build.ts ('reap-without-grace': the reaper's grace is 0).
 
-import type { Json, KeyRecord, Storage } from '../ports/storage';
+import { overriding, type Json, type KeyRecord, type Storage } from '../ports/storage';
 import type { Versioning } from './replica';
 import * as versions from './versions';
 import type { SiblingSet } from './versions';
@@ -52,7 +52,7 @@ const swallow = (p: Promise<unknown>): void => void p.catch(() => undefined);
 
 /** Writes are queued on the real storage and reported done at once. */
 export function eagerWrites(s: Storage): Storage {
-  return wrap(s, {
+  return overriding(s, {
     put: (r: KeyRecord) => (swallow(s.put(r)), Promise.resolve()),
     // Resolves once fn has run (its caller reads what fn computed), before the write is durable.
     update: (k: string, p: number, fn: (current: KeyRecord | undefined) => Json | undefined) =>
@@ -78,7 +78,7 @@ export function eagerWrites(s: Storage): Storage {
 /** Meta records under `prefix` live in this object only. */
 export function volatileMeta(s: Storage, prefix: string): Storage {
   const mem = new Map<string, Json>();
-  return wrap(s, {
+  return overriding(s, {
     getMeta: (n: string) => (n.startsWith(prefix) ? Promise.resolve(mem.get(n)) : s.getMeta(n)),
     putMeta: (n: string, v: Json) => (n.startsWith(prefix) ? (mem.set(n, v), Promise.resolve()) : s.putMeta(n, v)),
     deleteMeta: (n: string) => (n.startsWith(prefix) ? (mem.delete(n), Promise.resolve()) : s.deleteMeta(n)),
@@ -88,7 +88,7 @@ export function volatileMeta(s: Storage, prefix: string): Storage {
 
 /** Records under `prefix` are stored as usual but never listed (what a start-up load reads). */
 export function forgetfulMeta(s: Storage, prefix: string): Storage {
-  return wrap(s, { listMeta: async (p: string) => (prefix.startsWith(p) || p.startsWith(prefix) ? [] : s.listMeta(p)) });
+  return overriding(s, { listMeta: async (p: string) => (prefix.startsWith(p) || p.startsWith(prefix) ? [] : s.listMeta(p)) });
 }
 
 /** The merge drops the last of several siblings (keeping the clock: the drop looks causal). */
@@ -99,24 +99,5 @@ export function droppingVersioning(v: Versioning): Versioning {
       const m = v.merge(a, b);
       return m.siblings.length > 1 && !versions.equals(m, a) && !versions.equals(m, b) ? { clock: m.clock, siblings: m.siblings.slice(0, -1) } : m;
     },
-  };
-}
-
-/** The storage with some methods replaced (the rest bound to the original). */
-function wrap(s: Storage, over: Partial<Storage>): Storage {
-  return {
-    get: (k) => s.get(k),
-    put: (r) => s.put(r),
-    update: (k, p, fn) => s.update(k, p, fn),
-    putMany: (rs) => s.putMany(rs),
-    delete: (k) => s.delete(k),
-    scanPartition: (p, o) => s.scanPartition(p, o),
-    count: () => s.count(),
-    getMeta: (n) => s.getMeta(n),
-    putMeta: (n, v) => s.putMeta(n, v),
-    deleteMeta: (n) => s.deleteMeta(n),
-    listMeta: (p) => s.listMeta(p),
-    close: () => s.close(),
-    ...over,
   };
 }

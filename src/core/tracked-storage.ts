@@ -9,14 +9,13 @@
 // would leave the tree wrong forever (every exchange would flag the key, and repair would not fix
 // the tree). Here no key write can bypass it.
 
-import type { Json, KeyRecord, Storage } from '../ports/storage';
+import { overriding, type Json, type KeyRecord, type Storage } from '../ports/storage';
 import { partitionOf } from './hash';
 
 export type KeyChange = (key: string, partition: number, value: Json | undefined) => void;
 
 export function tracked(inner: Storage, q: number, onChange: KeyChange): Storage {
-  return {
-    get: (key) => inner.get(key),
+  return overriding(inner, {
     async put(record: KeyRecord) {
       await inner.put(record);
       onChange(record.key, record.partition, record.value);
@@ -34,12 +33,5 @@ export function tracked(inner: Storage, q: number, onChange: KeyChange): Storage
       await inner.delete(key);
       onChange(key, partitionOf(key, q), undefined);
     },
-    scanPartition: (p, opts) => inner.scanPartition(p, opts),
-    count: () => inner.count(),
-    getMeta: (name) => inner.getMeta(name),
-    putMeta: (name, value) => inner.putMeta(name, value),
-    deleteMeta: (name) => inner.deleteMeta(name),
-    listMeta: (prefix) => inner.listMeta(prefix),
-    close: () => inner.close(),
-  };
+  });
 }

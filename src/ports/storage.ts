@@ -64,3 +64,26 @@ export async function updateByGetPut(
   const value = fn(await storage.get(key));
   if (value !== undefined) await storage.put({ key, partition, value });
 }
+
+/**
+ * `storage` with some methods replaced and the rest passed through: the one list of the port's methods
+ * that decorators (tracked writes, the simulator's mutants and faults) would otherwise each repeat.
+ */
+export function overriding(storage: Storage, over: Partial<Storage>): Storage {
+  const s = storage;
+  return {
+    get: (k) => s.get(k),
+    put: (r) => s.put(r),
+    update: (k, p, fn) => s.update(k, p, fn),
+    putMany: (rs) => s.putMany(rs),
+    delete: (k) => s.delete(k),
+    scanPartition: (p, o) => s.scanPartition(p, o),
+    count: () => s.count(),
+    getMeta: (n) => s.getMeta(n),
+    putMeta: (n, v) => s.putMeta(n, v),
+    deleteMeta: (n) => s.deleteMeta(n),
+    listMeta: (p) => s.listMeta(p),
+    close: () => s.close(),
+    ...over,
+  };
+}

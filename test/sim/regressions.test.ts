@@ -1,7 +1,7 @@
 // Regressions found by the simulator, each replayed as the smallest scenario that shows it.
 
 import { describe, expect, it } from 'vitest';
-import type { Storage } from '../../src/ports/storage';
+import { overriding, type Storage } from '../../src/ports/storage';
 import type { NodeId } from '../../src/ports/transport';
 import { SimCluster } from '../../src/sim/cluster';
 import { SimStorageBacking } from '../../src/sim/storage';
@@ -12,21 +12,9 @@ class FlakyScans extends SimStorageBacking {
   failScans = 0;
   override open(): Storage {
     const inner = super.open();
-    return {
-      ...inner,
-      get: (k) => inner.get(k),
-      put: (r) => inner.put(r),
-      update: (k, p, fn) => inner.update(k, p, fn),
-      putMany: (rs) => inner.putMany(rs),
-      delete: (k) => inner.delete(k),
-      count: () => inner.count(),
-      getMeta: (n) => inner.getMeta(n),
-      putMeta: (n, v) => inner.putMeta(n, v),
-      deleteMeta: (n) => inner.deleteMeta(n),
-      listMeta: (p) => inner.listMeta(p),
-      close: () => inner.close(),
+    return overriding(inner, {
       scanPartition: (p, opts) => (this.failScans-- > 0 ? Promise.reject(new Error('simulated read error')) : inner.scanPartition(p, opts)),
-    };
+    });
   }
 }
 
